@@ -1,0 +1,1 @@
+"""Persistence and services of NTM Dossiers. Knows nothing of Flask."""

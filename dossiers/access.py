@@ -1,0 +1,26 @@
+"""Who may see what: read access derived from scoped roles (actions are checked by the workflow services)."""
+
+from __future__ import annotations
+
+from dossiers.models import Dossier, Unit, User
+from workflow.vocabulary import Role
+
+
+def unit_scope_ids(unit: Unit) -> set[int]:
+    """The unit and all its ancestors: a role on any of them covers the unit."""
+    return {unit.id, *(ancestor.id for ancestor in unit.ancestors())}
+
+
+def can_view_dossier(user: User, dossier: Dossier) -> bool:
+    """Admins; anyone with a role on the dossier's unit or above; officers of the appraising authority's departments."""
+    scope = unit_scope_ids(dossier.unit)
+    for assignment in user.roles:
+        if assignment.role == Role.ADMIN:
+            return True
+        if assignment.unit_id is not None and assignment.unit_id in scope:
+            return True
+        if assignment.department is not None and assignment.department.unit_id in (
+            {dossier.authority_unit_id} | unit_scope_ids(dossier.authority_unit)
+        ):
+            return True
+    return False

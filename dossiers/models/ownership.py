@@ -1,0 +1,47 @@
+"""Which department owns (guides and appraises) which indicator: per district, or per province without one."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dossiers.db import Base
+from dossiers.models.criteria import CriteriaSet, Indicator
+from dossiers.models.people import Department
+from dossiers.models.units import Unit
+
+
+class Ownership(Base):
+    """One (department, indicator) pair of an authority's table for a year. Two rows = shared ownership."""
+
+    __tablename__ = "ownerships"
+    __table_args__ = (UniqueConstraint("authority_unit_id", "year", "indicator_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the district (or province where no district exists) whose departments appraise
+    authority_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    #: where the assignment comes from, e.g. "Seed 004, mục VI.2"
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    authority_unit: Mapped[Unit] = relationship()
+    indicator: Mapped[Indicator] = relationship()
+    department: Mapped[Department] = relationship()
+
+
+class OwnershipRemark(Base):
+    """An assignment the source states without indicator codes, or a doubt about it, kept for `ownership check`."""
+
+    __tablename__ = "ownership_remarks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("criteria_sets.id", ondelete="CASCADE"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+    criteria_set: Mapped[CriteriaSet] = relationship()
+    department: Mapped[Department | None] = relationship()

@@ -1,0 +1,116 @@
+"""Departments, users, their scoped roles and delegations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dossiers.db import Base
+from dossiers.models.units import Unit
+from workflow.vocabulary import Role
+
+
+class Department(Base):
+    """An appraising body attached to a unit: a district "Phòng" or, without districts, a provincial "Sở"."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("unit_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    #: short stable code within the unit, e.g. "nn-ptnt"
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+
+    unit: Mapped[Unit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name!r}>"
+
+
+class User(Base):
+    """A person who signs in. Flask-Login's attributes are provided without importing Flask."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, role: Role) -> bool:
+        return any(assignment.role == role for assignment in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleAssignment(Base):
+    """A role held by a user, scoped to a unit or to a department (admin: neither)."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "unit_id", "department_id"),
+        CheckConstraint(
+            "(role = 'admin') OR (unit_id IS NOT NULL) OR (department_id IS NOT NULL)", name="scoped"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(String(30))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    unit: Mapped[Unit | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+
+class Delegation(Base):
+    """An officer names a substitute for a period; the substitute acts on their behalf."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id])

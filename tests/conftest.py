@@ -1,0 +1,107 @@
+"""Fixtures shared by every test. One style: pytest fixtures, no factories library.
+
+The database is SQLite by default; set NTM_TEST_DATABASE_URL to run the same suite on
+PostgreSQL (`.ci/run` does both). Each test runs in a transaction that is rolled back;
+code under test may commit (it only releases a savepoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+import dossiers.models  # noqa: F401 - registers every table on Base.metadata
+from dossiers.db import Base, make_engine
+from dossiers.settings import Settings
+from web import create_app
+from web.extensions import Database
+
+NOW = dt.datetime(2025, 9, 1, 2, 0, tzinfo=dt.UTC)
+
+
+def _test_database_url(tmp_root: Path) -> str:
+    return os.environ.get("NTM_TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _test_database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        # pysqlite's own transaction handling defeats SAVEPOINT-based isolation; let SQLAlchemy drive it
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _emit_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield engine
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        if transaction.is_active:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(instance_path=tmp_path / "instance", database_url=database_url, secret_key="test")
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session], engine: Engine) -> Flask:
+    """The app, its requests and CLI bound to the test's rolled-back transaction."""
+    app = create_app(settings, TESTING=True)
+    app.extensions["ntm_database"].engine.dispose()
+    app.extensions["ntm_database"] = Database(engine=engine, session_factory=session_factory)
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()

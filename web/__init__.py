@@ -1,0 +1,45 @@
+"""The Flask shell over the domain: app factory, pages, sign-in, CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from dossiers.db import make_engine, make_session_factory
+from dossiers.settings import Settings
+
+
+def create_app(settings: Settings | None = None, **config: Any) -> Flask:
+    """Build the app. Never starts the scheduler: that is `ntm scheduler`, its own process."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(SECRET_KEY=settings.secret_key, NTM_SETTINGS=settings, **config)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    from web.extensions import Database, login_manager, migrate
+
+    engine = make_engine(settings.database_url)
+    app.extensions["ntm_database"] = Database(engine=engine, session_factory=make_session_factory(engine))
+    migrate.init_app(app, app.extensions["ntm_database"], directory=str(_migrations_dir()))
+    login_manager.init_app(app)
+
+    from web import auth, errors, filters, views
+    from web.session import close_request_session
+
+    app.teardown_appcontext(close_request_session)
+    auth.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    app.register_blueprint(views.bp)
+
+    from web.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

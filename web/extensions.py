@@ -1,0 +1,28 @@
+"""Flask extensions and the database handle shared by the app, the CLI and migrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dossiers.db import Base
+
+login_manager = LoginManager()
+migrate = Migrate()
+
+
+@dataclass
+class Database:
+    """What Flask-Migrate and the request cycle need: the metadata, the engine, a session factory."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    @property
+    def metadata(self) -> MetaData:
+        return Base.metadata
