@@ -105,3 +105,35 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def isolated_database_url(tmp_path: Path, database_url: str) -> Iterator[str]:
+    """A database of its own, schema created, for tests whose code commits for real or runs other processes.
+
+    PostgreSQL: a fresh database next to the test database, dropped afterwards. SQLite: a new file.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        isolated = f"sqlite:///{tmp_path / 'isolated.sqlite3'}"
+        setup = make_engine(isolated)
+        Base.metadata.create_all(setup)
+        setup.dispose()
+        yield isolated
+        return
+    name = f"{url.database}_iso_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    isolated_url = url.set(database=name).render_as_string(hide_password=False)
+    setup = make_engine(isolated_url)
+    Base.metadata.create_all(setup)
+    setup.dispose()
+    yield isolated_url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
