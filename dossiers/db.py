@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,7 +40,7 @@ class Base(DeclarativeBase):
     """Base of every model; stable constraint names keep migrations reviewable."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UTCDateTime}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UTCDateTime}  # noqa: RUF012 - SQLAlchemy protocol
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -61,4 +61,3 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
-

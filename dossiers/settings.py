@@ -48,7 +48,9 @@ class Settings:
         def flag(name: str) -> bool:
             return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
-        instance = Path(env["NTM_INSTANCE_PATH"]).resolve() if env.get("NTM_INSTANCE_PATH") else _default_instance_path()
+        instance = (
+            Path(env["NTM_INSTANCE_PATH"]).resolve() if env.get("NTM_INSTANCE_PATH") else _default_instance_path()
+        )
         return cls(
             instance_path=instance,
             database_url=env.get("DATABASE_URL", ""),

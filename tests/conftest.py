@@ -107,33 +107,45 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def isolated_database_url(tmp_path: Path, database_url: str) -> Iterator[str]:
-    """A database of its own, schema created, for tests whose code commits for real or runs other processes.
-
-    PostgreSQL: a fresh database next to the test database, dropped afterwards. SQLite: a new file.
-    """
+def _fresh_database(tmp_path: Path, database_url: str, *, create_schema: bool) -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
-        isolated = f"sqlite:///{tmp_path / 'isolated.sqlite3'}"
-        setup = make_engine(isolated)
-        Base.metadata.create_all(setup)
-        setup.dispose()
-        yield isolated
+        fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        if create_schema:
+            setup = make_engine(fresh)
+            Base.metadata.create_all(setup)
+            setup.dispose()
+        yield fresh
         return
     name = f"{url.database}_iso_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    isolated_url = url.set(database=name).render_as_string(hide_password=False)
-    setup = make_engine(isolated_url)
-    Base.metadata.create_all(setup)
-    setup.dispose()
-    yield isolated_url
+    fresh_url = url.set(database=name).render_as_string(hide_password=False)
+    if create_schema:
+        setup = make_engine(fresh_url)
+        Base.metadata.create_all(setup)
+        setup.dispose()
+    yield fresh_url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def isolated_database_url(tmp_path: Path, database_url: str) -> Iterator[str]:
+    """A database of its own, schema created, for tests whose code commits for real or runs other processes.
+
+    PostgreSQL: a fresh database next to the test database, dropped afterwards. SQLite: a new file.
+    """
+    yield from _fresh_database(tmp_path, database_url, create_schema=True)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path, database_url: str) -> Iterator[str]:
+    """Like `isolated_database_url`, without any table: for migration tests."""
+    yield from _fresh_database(tmp_path, database_url, create_schema=False)

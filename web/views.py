@@ -23,7 +23,9 @@ def index() -> str:
 def unit(unit_id: int) -> str:
     session = request_session()
     found = session.get(Unit, unit_id) or abort(404)
-    departments = session.scalars(select(Department).where(Department.unit_id == found.id).order_by(Department.id)).all()
+    departments = session.scalars(
+        select(Department).where(Department.unit_id == found.id).order_by(Department.id)
+    ).all()
     dossiers: list[Dossier] = []
     if current_user.is_authenticated:
         candidates = session.scalars(

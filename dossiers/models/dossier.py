@@ -120,7 +120,7 @@ class AuditEvent(Base):
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
 
 
-class AuditLogIsAppendOnly(Exception):
+class AuditLogRewriteError(Exception):
     """Raised when code tries to change or delete a recorded audit event."""
 
 
@@ -128,4 +128,4 @@ class AuditLogIsAppendOnly(Exception):
 def _refuse_audit_rewrites(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditLogIsAppendOnly(f"audit event {obj.id} cannot be changed or deleted")
+            raise AuditLogRewriteError(f"audit event {obj.id} cannot be changed or deleted")

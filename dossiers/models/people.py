@@ -83,9 +83,7 @@ class RoleAssignment(Base):
     __tablename__ = "role_assignments"
     __table_args__ = (
         UniqueConstraint("user_id", "role", "unit_id", "department_id"),
-        CheckConstraint(
-            "(role = 'admin') OR (unit_id IS NOT NULL) OR (department_id IS NOT NULL)", name="scoped"
-        ),
+        CheckConstraint("(role = 'admin') OR (unit_id IS NOT NULL) OR (department_id IS NOT NULL)", name="scoped"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

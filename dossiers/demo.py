@@ -1,0 +1,237 @@
+"""The demo: tỉnh Cao Bằng with huyện Thạch An (seed 004) before 1/7/2025, and the same province without
+its district tier afterwards. Loading is idempotent: what exists is found, not duplicated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.resources
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossiers.models import CriteriaSet, Department, RoleAssignment, Unit, User
+from dossiers.ownership import builtin_ownership_files, latest_set, load_ownership_file
+from workflow.vocabulary import Role, UnitKind
+
+#: printed by `ntm demo`; the demo is for trying the system, never for real data
+DEMO_PASSWORD = "ntm-demo-2025"  # noqa: S105
+REFORM_DAY = dt.date(2025, 7, 1)
+
+
+@dataclass
+class DemoData:
+    province: Unit
+    district: Unit
+    communes: dict[str, Unit] = field(default_factory=dict)
+    hamlets: dict[str, list[Unit]] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+    new_communes: dict[str, Unit] = field(default_factory=dict)
+    province_departments: dict[str, Department] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    sets: dict[str, CriteriaSet] = field(default_factory=dict)
+
+
+def slug(text: str) -> str:
+    """ASCII slug of a Vietnamese name: "Đức Long" → "duclong"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in decomposed if ch.isascii() and ch.isalnum()).lower()
+
+
+def _demo_file() -> Path:
+    return Path(str(importlib.resources.files("dossiers") / "data" / "demo" / "cao-bang.yaml"))
+
+
+def _unit(session: Session, *, code: str | None, name: str, kind: UnitKind, parent: Unit | None, **extra: Any) -> Unit:
+    query = select(Unit).where(Unit.name == name, Unit.kind == kind)
+    query = query.where(Unit.parent_id == parent.id) if parent else query.where(Unit.parent_id.is_(None))
+    if extra.get("valid_from") is not None:
+        query = query.where(Unit.valid_from == extra["valid_from"])
+    unit = session.scalars(query).first()
+    if unit is None:
+        unit = Unit(code=code, name=name, kind=kind, parent=parent, **extra)
+        session.add(unit)
+        session.flush()
+    return unit
+
+
+def _department(session: Session, unit: Unit, code: str, name: str) -> Department:
+    department = session.scalars(
+        select(Department).where(Department.unit_id == unit.id, Department.code == code)
+    ).first()
+    if department is None:
+        department = Department(unit=unit, code=code, name=name, email=f"{code}@{slug(unit.name)}.demo.ntm.vn")
+        session.add(department)
+        session.flush()
+    return department
+
+
+def _user(
+    session: Session,
+    username: str,
+    full_name: str,
+    role: Role,
+    *,
+    unit: Unit | None = None,
+    department: Department | None = None,
+) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        user = User(username=username, full_name=full_name, email=f"{username}@demo.ntm.vn", active=True)
+        user.set_password(DEMO_PASSWORD)
+        session.add(user)
+        session.flush()
+    if not any(
+        a.role == role
+        and a.unit_id == (unit.id if unit else None)
+        and a.department_id == (department.id if department else None)
+        for a in user.roles
+    ):
+        user.roles.append(RoleAssignment(role=role, unit=unit, department=department))
+        session.flush()
+    return user
+
+
+def load_demo(session: Session, now: dt.datetime) -> DemoData:
+    """Load (or find) everything of the demo; flushes, the caller commits."""
+    from dossiers.criteria_loader import load_builtin_criteria
+
+    load_builtin_criteria(session, now)
+    spec = yaml.safe_load(_demo_file().read_text(encoding="utf-8"))
+    province_spec, district_spec, reform = spec["province"], spec["district"], spec["reform"]
+
+    province = _unit(
+        session,
+        code=province_spec["code"],
+        name=province_spec["name"],
+        kind=UnitKind.PROVINCE,
+        parent=None,
+        region=province_spec["region"],
+    )
+    district = _unit(
+        session,
+        code=district_spec["code"],
+        name=district_spec["name"],
+        kind=UnitKind.DISTRICT,
+        parent=province,
+        valid_to=district_spec["valid_to"],
+        region=province.region,
+    )
+    demo = DemoData(province=province, district=district)
+    for entry in district_spec["communes"]:
+        commune = _unit(
+            session,
+            code=entry["code"],
+            name=entry["name"],
+            kind=UnitKind.COMMUNE,
+            parent=district,
+            valid_to=district_spec["valid_to"],
+            region=province.region,
+        )
+        demo.communes[commune.name] = commune
+        demo.hamlets[commune.name] = [
+            _unit(
+                session,
+                code=None,
+                name=name,
+                kind=UnitKind.HAMLET,
+                parent=commune,
+                region=province.region,
+                source_note=district_spec["hamlet_note"],
+            )
+            for name in entry["hamlets"]
+        ]
+    towns = {
+        entry["name"]: _unit(
+            session,
+            code=entry["code"],
+            name=entry["name"],
+            kind=UnitKind.TOWN,
+            parent=district,
+            valid_to=district_spec["valid_to"],
+            region=province.region,
+        )
+        for entry in district_spec["towns"]
+    }
+    for entry in district_spec["departments"]:
+        demo.departments[entry["code"]] = _department(session, district, entry["code"], entry["name"])
+
+    old_units = {**demo.communes, **towns}
+    for entry in reform["communes"]:
+        commune = _unit(
+            session,
+            code=entry["code"],
+            name=entry["name"],
+            kind=UnitKind.COMMUNE,
+            parent=province,
+            valid_from=reform["valid_from"],
+            region=province.region,
+            commune_group=reform["commune_group"],
+            source_note=entry.get("note"),
+        )
+        for name in entry["from"]:
+            if old_units[name] not in commune.predecessors:
+                commune.predecessors.append(old_units[name])
+        demo.new_communes[commune.name] = commune
+    for entry in reform["departments"]:
+        demo.province_departments[entry["code"]] = _department(session, province, entry["code"], entry["name"])
+    session.flush()
+
+    for path in builtin_ownership_files():
+        load_ownership_file(session, path)
+    for code in ("xa-ntm-2021", "xa-ntm-nang-cao-2021", "xa-ntm-kieu-mau-2021", "xa-ntm-2026"):
+        found = latest_set(session, code)
+        if found is not None:
+            demo.sets[code] = found
+
+    _load_demo_users(session, demo)
+    session.flush()
+    return demo
+
+
+def _load_demo_users(session: Session, demo: DemoData) -> None:
+    users = demo.users
+    users["admin"] = _user(session, "admin", "Quản trị hệ thống", Role.ADMIN)
+    for name, commune in demo.communes.items():
+        users[f"xa.{slug(name)}"] = _user(
+            session, f"xa.{slug(name)}", f"Cán bộ NTM xã {name}", Role.UNIT_OFFICER, unit=commune
+        )
+        users[f"mttq.{slug(name)}"] = _user(
+            session, f"mttq.{slug(name)}", f"Ủy ban MTTQ xã {name}", Role.FRONT_OFFICER, unit=commune
+        )
+        users[f"chutich.{slug(name)}"] = _user(
+            session, f"chutich.{slug(name)}", f"Chủ tịch UBND xã {name}", Role.APPROVER, unit=commune
+        )
+    for code, department in demo.departments.items():
+        users[f"phong.{code}"] = _user(
+            session, f"phong.{code}", f"Cán bộ {department.name}", Role.DEPARTMENT_OFFICER, department=department
+        )
+    users["dieuphoi.thachan"] = _user(
+        session, "dieuphoi.thachan", "Văn phòng Điều phối NTM huyện Thạch An", Role.COORDINATOR, unit=demo.district
+    )
+    users["chutich.thachan"] = _user(
+        session, "chutich.thachan", "Chủ tịch UBND huyện Thạch An", Role.APPROVER, unit=demo.district
+    )
+    users["dieuphoi.caobang"] = _user(
+        session, "dieuphoi.caobang", "Văn phòng Điều phối NTM tỉnh Cao Bằng", Role.COORDINATOR, unit=demo.province
+    )
+    users["chutich.caobang"] = _user(
+        session, "chutich.caobang", "Chủ tịch UBND tỉnh Cao Bằng", Role.APPROVER, unit=demo.province
+    )
+    for code, department in demo.province_departments.items():
+        users[f"so.{code}"] = _user(
+            session, f"so.{code}", f"Cán bộ {department.name}", Role.DEPARTMENT_OFFICER, department=department
+        )
+    for name, commune in demo.new_communes.items():
+        key = f"xa2025.{slug(name)}"
+        users[key] = _user(session, key, f"Cán bộ NTM xã {name} (sau sắp xếp)", Role.UNIT_OFFICER, unit=commune)
+        users[f"mttq2025.{slug(name)}"] = _user(
+            session, f"mttq2025.{slug(name)}", f"Ủy ban MTTQ xã {name} (sau sắp xếp)", Role.FRONT_OFFICER, unit=commune
+        )
+        users[f"chutich2025.{slug(name)}"] = _user(
+            session, f"chutich2025.{slug(name)}", f"Chủ tịch UBND xã {name} (sau sắp xếp)", Role.APPROVER, unit=commune
+        )

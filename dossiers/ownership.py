@@ -1,0 +1,247 @@
+"""The department → indicator ownership table: loading it from data, showing it, checking it for gaps."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dossiers.models import CriteriaSet, Criterion, Department, Indicator, Ownership, OwnershipRemark, Unit
+from workflow.vocabulary import UnitKind
+
+
+class OwnershipFileError(ValueError):
+    """A problem in an ownership file, naming the file and the key."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+def builtin_ownership_files() -> list[Path]:
+    folder = importlib.resources.files("dossiers") / "data" / "ownership"
+    return sorted(Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml"))
+
+
+def latest_set(session: Session, code: str) -> CriteriaSet | None:
+    return session.scalars(
+        select(CriteriaSet).where(CriteriaSet.code == code).order_by(CriteriaSet.version.desc())
+    ).first()
+
+
+def _authority(session: Session, path: Path, spec: dict[str, Any]) -> Unit:
+    kind = UnitKind(spec.get("kind", UnitKind.DISTRICT))
+    query = select(Unit).where(Unit.kind == kind)
+    if "code" in spec:
+        query = query.where(Unit.code == str(spec["code"]))
+    elif "name" in spec:
+        query = query.where(Unit.name == spec["name"])
+    else:
+        raise OwnershipFileError(path, "authority", "needs a code or a name")
+    unit = session.scalars(query).first()
+    if unit is None:
+        raise OwnershipFileError(path, "authority", f"no {kind} unit matches {spec!r}; load the units first")
+    return unit
+
+
+@dataclass
+class OwnershipLoad:
+    authority: Unit
+    years: list[int]
+    rows: int
+
+
+def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
+    """Replace the authority's table for the years and sets the file covers. Validates before changing anything."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise OwnershipFileError(path, "(file)", f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise OwnershipFileError(path, "(file)", "expected a mapping at the top level")
+    authority = _authority(session, path, data.get("authority") or {})
+    years = [int(year) for year in data.get("years") or []]
+    if not years:
+        raise OwnershipFileError(path, "years", "list at least one year")
+    source = str(data.get("source", path.name))
+
+    departments = {d.code: d for d in session.scalars(select(Department).where(Department.unit_id == authority.id))}
+    planned: list[tuple[Indicator, Department, str]] = []
+    remarks: list[tuple[CriteriaSet | None, Department, str]] = []
+    touched_sets: dict[int, CriteriaSet] = {}
+    for index, entry in enumerate(data.get("departments") or []):
+        key = f"departments[{index}]"
+        department = departments.get(str(entry.get("code")))
+        if department is None:
+            raise OwnershipFileError(
+                path, f"{key}.code", f"{entry.get('code')!r} is not a department of {authority.name}"
+            )
+        where = f"{source}, {entry['section']}" if entry.get("section") else source
+        for set_code, owned in (entry.get("sets") or {}).items():
+            criteria_set = latest_set(session, set_code)
+            if criteria_set is None:
+                raise OwnershipFileError(path, f"{key}.sets.{set_code}", "criteria set not loaded")
+            touched_sets[criteria_set.id] = criteria_set
+            by_number = {criterion.number: criterion for criterion in criteria_set.criteria}
+            by_code = {indicator.code: indicator for indicator in criteria_set.indicators()}
+            for number in owned.get("criteria") or []:
+                criterion = by_number.get(int(number))
+                if criterion is None:
+                    raise OwnershipFileError(path, f"{key}.sets.{set_code}.criteria", f"no criterion {number}")
+                planned.extend((indicator, department, where) for indicator in criterion.indicators)
+            for code in owned.get("indicators") or []:
+                indicator = by_code.get(str(code))
+                if indicator is None:
+                    raise OwnershipFileError(path, f"{key}.sets.{set_code}.indicators", f"no indicator {code}")
+                planned.append((indicator, department, where))
+        remarks.extend((None, department, str(text)) for text in entry.get("remarks") or [])
+
+    for year in years:
+        set_ids = list(touched_sets)
+        indicator_ids = select(Indicator.id).join(Criterion).where(Criterion.criteria_set_id.in_(set_ids))
+        session.execute(
+            delete(Ownership).where(
+                Ownership.authority_unit_id == authority.id,
+                Ownership.year == year,
+                Ownership.indicator_id.in_(indicator_ids),
+            )
+        )
+        session.execute(
+            delete(OwnershipRemark).where(
+                OwnershipRemark.authority_unit_id == authority.id,
+                OwnershipRemark.year == year,
+                OwnershipRemark.criteria_set_id.in_(set_ids),
+            )
+        )
+        seen: set[tuple[int, int]] = set()
+        for indicator, department, where in planned:
+            if (indicator.id, department.id) not in seen:
+                seen.add((indicator.id, department.id))
+                session.add(
+                    Ownership(
+                        authority_unit_id=authority.id,
+                        year=year,
+                        indicator_id=indicator.id,
+                        department_id=department.id,
+                        source=where,
+                    )
+                )
+        for criteria_set in touched_sets.values():
+            for _, department, text in remarks:
+                session.add(
+                    OwnershipRemark(
+                        authority_unit_id=authority.id,
+                        year=year,
+                        criteria_set_id=criteria_set.id,
+                        department_id=department.id,
+                        text=text,
+                    )
+                )
+    session.flush()
+    return OwnershipLoad(authority=authority, years=years, rows=len({(i.id, d.id) for i, d, _ in planned}) * len(years))
+
+
+def owners_by_indicator(
+    session: Session, authority: Unit, year: int, criteria_set: CriteriaSet
+) -> dict[int, list[Department]]:
+    """indicator id → owning departments (usually one, sometimes two) for a dossier's table."""
+    rows = session.execute(
+        select(Ownership.indicator_id, Department)
+        .join(Department, Ownership.department_id == Department.id)
+        .join(Indicator, Ownership.indicator_id == Indicator.id)
+        .join(Criterion, Indicator.criterion_id == Criterion.id)
+        .where(
+            Ownership.authority_unit_id == authority.id,
+            Ownership.year == year,
+            Criterion.criteria_set_id == criteria_set.id,
+        )
+        .order_by(Department.id)
+    ).all()
+    owners: dict[int, list[Department]] = defaultdict(list)
+    for indicator_id, department in rows:
+        owners[indicator_id].append(department)
+    return dict(owners)
+
+
+@dataclass
+class DepartmentShare:
+    """What one department owns in one set: whole criteria, and single indicators of other criteria."""
+
+    department: Department
+    criteria: list[int] = field(default_factory=list)
+    indicators: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = []
+        if self.criteria:
+            parts.append("tiêu chí " + ", ".join(str(number) for number in self.criteria))
+        if self.indicators:
+            parts.append("chỉ tiêu " + ", ".join(self.indicators))
+        return f"{self.department.name}: {'; '.join(parts)}"
+
+
+def ownership_shares(session: Session, authority: Unit, year: int, criteria_set: CriteriaSet) -> list[DepartmentShare]:
+    """The table as people read it: per department, whole criteria collapsed to "tiêu chí N"."""
+    owners = owners_by_indicator(session, authority, year, criteria_set)
+    shares: dict[int, DepartmentShare] = {}
+    for criterion in criteria_set.criteria:
+        per_department: dict[int, list[Indicator]] = defaultdict(list)
+        for indicator in criterion.indicators:
+            for department in owners.get(indicator.id, []):
+                per_department[department.id].append(indicator)
+                shares.setdefault(department.id, DepartmentShare(department))
+        for department_id, owned in per_department.items():
+            share = shares[department_id]
+            if len(owned) == len(criterion.indicators):
+                share.criteria.append(criterion.number)
+            else:
+                share.indicators.extend(indicator.code for indicator in owned)
+    return sorted(shares.values(), key=lambda share: share.department.id)
+
+
+@dataclass
+class OwnershipCheck:
+    """Gaps and doubts in a table: indicators nobody owns, indicators owned twice, remarks from the source."""
+
+    unowned: list[Indicator]
+    shared: list[tuple[Indicator, list[Department]]]
+    remarks: list[OwnershipRemark]
+
+    def lines(self) -> list[str]:
+        lines = []
+        if self.unowned:
+            lines.append(f"Chưa có phòng, ban phụ trách ({len(self.unowned)} chỉ tiêu):")
+            lines.extend(f"  - {i.code} ({i.criterion.number}. {i.criterion.name}): {i.name}" for i in self.unowned)
+        else:
+            lines.append("Mọi chỉ tiêu đều có phòng, ban phụ trách.")
+        if self.shared:
+            lines.append(f"Do hai phòng, ban cùng thẩm tra ({len(self.shared)} chỉ tiêu):")
+            lines.extend(f"  - {i.code}: " + ", ".join(d.name for d in owners) for i, owners in self.shared)
+        if self.remarks:
+            lines.append("Ghi chú từ nguồn:")
+            lines.extend(f"  - {r.department.name if r.department else ''}: {r.text}" for r in self.remarks)
+        return lines
+
+
+def check_ownership(session: Session, authority: Unit, year: int, criteria_set: CriteriaSet) -> OwnershipCheck:
+    owners = owners_by_indicator(session, authority, year, criteria_set)
+    indicators = criteria_set.indicators()
+    remarks = session.scalars(
+        select(OwnershipRemark)
+        .where(
+            OwnershipRemark.authority_unit_id == authority.id,
+            OwnershipRemark.year == year,
+            OwnershipRemark.criteria_set_id == criteria_set.id,
+        )
+        .order_by(OwnershipRemark.id)
+    ).all()
+    return OwnershipCheck(
+        unowned=[i for i in indicators if not owners.get(i.id)],
+        shared=[(i, owners[i.id]) for i in indicators if len(owners.get(i.id, [])) > 1],
+        remarks=list(remarks),
+    )
