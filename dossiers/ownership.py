@@ -71,7 +71,7 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
     source = str(data.get("source", path.name))
 
     departments = {d.code: d for d in session.scalars(select(Department).where(Department.unit_id == authority.id))}
-    planned: list[tuple[Indicator, Department, str]] = []
+    planned: list[tuple[Indicator, Department, str, bool]] = []
     remarks: list[tuple[CriteriaSet | None, Department, str]] = []
     touched_sets: dict[int, CriteriaSet] = {}
     for index, entry in enumerate(data.get("departments") or []):
@@ -93,12 +93,12 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                 criterion = by_number.get(int(number))
                 if criterion is None:
                     raise OwnershipFileError(path, f"{key}.sets.{set_code}.criteria", f"no criterion {number}")
-                planned.extend((indicator, department, where) for indicator in criterion.indicators)
+                planned.extend((indicator, department, where, True) for indicator in criterion.indicators)
             for code in owned.get("indicators") or []:
                 indicator = by_code.get(str(code))
                 if indicator is None:
                     raise OwnershipFileError(path, f"{key}.sets.{set_code}.indicators", f"no indicator {code}")
-                planned.append((indicator, department, where))
+                planned.append((indicator, department, where, False))
         remarks.extend((None, department, str(text)) for text in entry.get("remarks") or [])
 
     for year in years:
@@ -118,19 +118,22 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                 OwnershipRemark.criteria_set_id.in_(set_ids),
             )
         )
-        seen: set[tuple[int, int]] = set()
-        for indicator, department, where in planned:
-            if (indicator.id, department.id) not in seen:
-                seen.add((indicator.id, department.id))
-                session.add(
-                    Ownership(
-                        authority_unit_id=authority.id,
-                        year=year,
-                        indicator_id=indicator.id,
-                        department_id=department.id,
-                        source=where,
-                    )
+        # a whole-criterion assignment wins over the same indicator named on its own
+        rows: dict[tuple[int, int], Ownership] = {}
+        for indicator, department, where, whole in planned:
+            row = rows.get((indicator.id, department.id))
+            if row is None:
+                rows[(indicator.id, department.id)] = Ownership(
+                    authority_unit_id=authority.id,
+                    year=year,
+                    indicator_id=indicator.id,
+                    department_id=department.id,
+                    source=where,
+                    whole_criterion=whole,
                 )
+            else:
+                row.whole_criterion = row.whole_criterion or whole
+        session.add_all(rows.values())
         for criteria_set in touched_sets.values():
             for _, department, text in remarks:
                 session.add(
@@ -143,7 +146,8 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                     )
                 )
     session.flush()
-    return OwnershipLoad(authority=authority, years=years, rows=len({(i.id, d.id) for i, d, _ in planned}) * len(years))
+    distinct_pairs = {(indicator.id, department.id) for indicator, department, _, _ in planned}
+    return OwnershipLoad(authority=authority, years=years, rows=len(distinct_pairs) * len(years))
 
 
 def owners_by_indicator(
@@ -186,22 +190,27 @@ class DepartmentShare:
 
 
 def ownership_shares(session: Session, authority: Unit, year: int, criteria_set: CriteriaSet) -> list[DepartmentShare]:
-    """The table as people read it: per department, whole criteria collapsed to "tiêu chí N"."""
-    owners = owners_by_indicator(session, authority, year, criteria_set)
+    """The table as its source states it: per department, whole criteria ("tiêu chí N") and single indicators."""
+    rows = session.execute(
+        select(Ownership, Department, Indicator, Criterion)
+        .join(Department, Ownership.department_id == Department.id)
+        .join(Indicator, Ownership.indicator_id == Indicator.id)
+        .join(Criterion, Indicator.criterion_id == Criterion.id)
+        .where(
+            Ownership.authority_unit_id == authority.id,
+            Ownership.year == year,
+            Criterion.criteria_set_id == criteria_set.id,
+        )
+        .order_by(Department.id, Criterion.number, Indicator.position)
+    ).all()
     shares: dict[int, DepartmentShare] = {}
-    for criterion in criteria_set.criteria:
-        per_department: dict[int, list[Indicator]] = defaultdict(list)
-        for indicator in criterion.indicators:
-            for department in owners.get(indicator.id, []):
-                per_department[department.id].append(indicator)
-                shares.setdefault(department.id, DepartmentShare(department))
-        for department_id, owned in per_department.items():
-            share = shares[department_id]
-            if len(owned) == len(criterion.indicators):
-                share.criteria.append(criterion.number)
-            else:
-                share.indicators.extend(indicator.code for indicator in owned)
-    return sorted(shares.values(), key=lambda share: share.department.id)
+    for ownership, department, indicator, criterion in rows:
+        share = shares.setdefault(department.id, DepartmentShare(department))
+        if not ownership.whole_criterion:
+            share.indicators.append(indicator.code)
+        elif criterion.number not in share.criteria:
+            share.criteria.append(criterion.number)
+    return list(shares.values())
 
 
 @dataclass

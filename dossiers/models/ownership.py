@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dossiers.db import Base
@@ -25,6 +25,8 @@ class Ownership(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     #: where the assignment comes from, e.g. "Seed 004, mục VI.2"
     source: Mapped[str | None] = mapped_column(String(300))
+    #: the source assigns the whole criterion ("tiêu chí số N"), not this indicator by name
+    whole_criterion: Mapped[bool] = mapped_column(Boolean, default=False)
 
     authority_unit: Mapped[Unit] = relationship()
     indicator: Mapped[Indicator] = relationship()

@@ -1,0 +1,56 @@
+"""The demo loads a real-looking district and a province without districts, and loading twice changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dossiers.demo import load_demo
+from dossiers.models import Department, Ownership, Unit, User
+from workflow.vocabulary import Role, UnitKind
+
+
+def _counts(session: Session) -> tuple[int, int, int, int]:
+    return (
+        session.scalar(select(func.count()).select_from(Unit)) or 0,
+        session.scalar(select(func.count()).select_from(Department)) or 0,
+        session.scalar(select(func.count()).select_from(User)) or 0,
+        session.scalar(select(func.count()).select_from(Ownership)) or 0,
+    )
+
+
+def test_demo_is_idempotent(session: Session, now: dt.datetime) -> None:
+    load_demo(session, now)
+    first = _counts(session)
+    load_demo(session, now)
+    assert _counts(session) == first
+
+
+def test_thach_an_has_13_communes_with_official_codes(session: Session, now: dt.datetime) -> None:
+    demo = load_demo(session, now)
+    communes = [unit for unit in demo.district.children if unit.kind == UnitKind.COMMUNE]
+    assert len(communes) == 13
+    assert demo.district.code == "053" and demo.province.code == "04"
+    assert demo.communes["Vân Trình"].code == "01807"
+    assert all(unit.region == "TDMNPB" for unit in communes)
+    assert demo.district.valid_to == dt.date(2025, 6, 30)
+
+
+def test_after_the_reform_communes_sit_directly_under_the_province(session: Session, now: dt.datetime) -> None:
+    demo = load_demo(session, now)
+    thach_an = demo.new_communes["Thạch An"]
+    assert thach_an.parent is demo.province
+    assert thach_an.nearest_ancestor(UnitKind.DISTRICT) is None
+    assert {unit.name for unit in thach_an.predecessors} == {"Vân Trình", "Lê Lai"}
+    assert thach_an.commune_group == "nhom-3"
+    assert {d.unit for d in demo.province_departments.values()} == {demo.province}
+
+
+def test_one_user_per_role_signs_in_with_the_demo_password(session: Session, now: dt.datetime) -> None:
+    demo = load_demo(session, now)
+    roles = {assignment.role for user in demo.users.values() for assignment in user.roles}
+    assert roles == set(Role)
+    assert demo.users["phong.nn-ptnt"].roles[0].department is demo.departments["nn-ptnt"]
+    assert demo.users["admin"].check_password("ntm-demo-2025")
