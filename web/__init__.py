@@ -17,12 +17,13 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, NTM_SETTINGS=settings, **config)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
-    from web.extensions import Database, login_manager, migrate
+    from web.extensions import Database, csrf, login_manager, migrate
 
     engine = make_engine(settings.database_url)
     app.extensions["ntm_database"] = Database(engine=engine, session_factory=make_session_factory(engine))
     migrate.init_app(app, app.extensions["ntm_database"], directory=str(_migrations_dir()))
     login_manager.init_app(app)
+    csrf.init_app(app)
 
     from web import auth, errors, filters, views
     from web.session import close_request_session

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,7 @@ from dossiers.db import Base
 
 login_manager = LoginManager()
 migrate = Migrate()
+csrf = CSRFProtect()
 
 
 @dataclass

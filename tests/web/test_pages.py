@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -83,3 +84,12 @@ def test_a_dossier_page_needs_sign_in(client: FlaskClient) -> None:
     response = client.get("/ho-so/1")
     assert response.status_code == 302
     assert "/dang-nhap" in response.headers["Location"]
+
+
+def test_forms_without_the_csrf_token_are_refused(app: Flask, session: Session, now: dt.datetime) -> None:
+    _demo(session, now)
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    response = client.post("/dang-nhap", data={"username": "xa.lelai", "password": DEMO_PASSWORD})
+    assert response.status_code == 400
+    assert "Yêu cầu không hợp lệ." in response.get_data(as_text=True)
