@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from dossiers.models import CriteriaSet, Department, RoleAssignment, Unit, User
 from dossiers.ownership import builtin_ownership_files, latest_set, load_ownership_file
@@ -72,6 +73,7 @@ def _department(session: Session, unit: Unit, code: str, name: str) -> Departmen
 
 def _user(
     session: Session,
+    password_hash: str,
     username: str,
     full_name: str,
     role: Role,
@@ -81,8 +83,13 @@ def _user(
 ) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        user = User(username=username, full_name=full_name, email=f"{username}@demo.ntm.vn", active=True)
-        user.set_password(DEMO_PASSWORD)
+        user = User(
+            username=username,
+            full_name=full_name,
+            email=f"{username}@demo.ntm.vn",
+            active=True,
+            password_hash=password_hash,
+        )
         session.add(user)
         session.flush()
     if not any(
@@ -194,44 +201,94 @@ def load_demo(session: Session, now: dt.datetime) -> DemoData:
 
 
 def _load_demo_users(session: Session, demo: DemoData) -> None:
+    # every demo account shares one password: hash it once (scrypt takes ~0.1 s a hash)
+    password_hash = generate_password_hash(DEMO_PASSWORD)
     users = demo.users
-    users["admin"] = _user(session, "admin", "Quản trị hệ thống", Role.ADMIN)
+    users["admin"] = _user(session, password_hash, "admin", "Quản trị hệ thống", Role.ADMIN)
     for name, commune in demo.communes.items():
         users[f"xa.{slug(name)}"] = _user(
-            session, f"xa.{slug(name)}", f"Cán bộ NTM xã {name}", Role.UNIT_OFFICER, unit=commune
+            session, password_hash, f"xa.{slug(name)}", f"Cán bộ NTM xã {name}", Role.UNIT_OFFICER, unit=commune
         )
         users[f"mttq.{slug(name)}"] = _user(
-            session, f"mttq.{slug(name)}", f"Ủy ban MTTQ xã {name}", Role.FRONT_OFFICER, unit=commune
+            session, password_hash, f"mttq.{slug(name)}", f"Ủy ban MTTQ xã {name}", Role.FRONT_OFFICER, unit=commune
         )
         users[f"chutich.{slug(name)}"] = _user(
-            session, f"chutich.{slug(name)}", f"Chủ tịch UBND xã {name}", Role.APPROVER, unit=commune
+            session, password_hash, f"chutich.{slug(name)}", f"Chủ tịch UBND xã {name}", Role.APPROVER, unit=commune
+        )
+        users[f"thamdinh.{slug(name)}"] = _user(
+            session,
+            password_hash,
+            f"thamdinh.{slug(name)}",
+            f"Tổ thẩm định thôn xã {name}",
+            Role.APPRAISAL_TEAM,
+            unit=commune,
         )
     for code, department in demo.departments.items():
         users[f"phong.{code}"] = _user(
-            session, f"phong.{code}", f"Cán bộ {department.name}", Role.DEPARTMENT_OFFICER, department=department
+            session,
+            password_hash,
+            f"phong.{code}",
+            f"Cán bộ {department.name}",
+            Role.DEPARTMENT_OFFICER,
+            department=department,
         )
     users["dieuphoi.thachan"] = _user(
-        session, "dieuphoi.thachan", "Văn phòng Điều phối NTM huyện Thạch An", Role.COORDINATOR, unit=demo.district
+        session,
+        password_hash,
+        "dieuphoi.thachan",
+        "Văn phòng Điều phối NTM huyện Thạch An",
+        Role.COORDINATOR,
+        unit=demo.district,
     )
     users["chutich.thachan"] = _user(
-        session, "chutich.thachan", "Chủ tịch UBND huyện Thạch An", Role.APPROVER, unit=demo.district
+        session, password_hash, "chutich.thachan", "Chủ tịch UBND huyện Thạch An", Role.APPROVER, unit=demo.district
     )
     users["dieuphoi.caobang"] = _user(
-        session, "dieuphoi.caobang", "Văn phòng Điều phối NTM tỉnh Cao Bằng", Role.COORDINATOR, unit=demo.province
+        session,
+        password_hash,
+        "dieuphoi.caobang",
+        "Văn phòng Điều phối NTM tỉnh Cao Bằng",
+        Role.COORDINATOR,
+        unit=demo.province,
     )
     users["chutich.caobang"] = _user(
-        session, "chutich.caobang", "Chủ tịch UBND tỉnh Cao Bằng", Role.APPROVER, unit=demo.province
+        session, password_hash, "chutich.caobang", "Chủ tịch UBND tỉnh Cao Bằng", Role.APPROVER, unit=demo.province
     )
     for code, department in demo.province_departments.items():
         users[f"so.{code}"] = _user(
-            session, f"so.{code}", f"Cán bộ {department.name}", Role.DEPARTMENT_OFFICER, department=department
+            session,
+            password_hash,
+            f"so.{code}",
+            f"Cán bộ {department.name}",
+            Role.DEPARTMENT_OFFICER,
+            department=department,
         )
     for name, commune in demo.new_communes.items():
         key = f"xa2025.{slug(name)}"
-        users[key] = _user(session, key, f"Cán bộ NTM xã {name} (sau sắp xếp)", Role.UNIT_OFFICER, unit=commune)
+        users[key] = _user(
+            session, password_hash, key, f"Cán bộ NTM xã {name} (sau sắp xếp)", Role.UNIT_OFFICER, unit=commune
+        )
         users[f"mttq2025.{slug(name)}"] = _user(
-            session, f"mttq2025.{slug(name)}", f"Ủy ban MTTQ xã {name} (sau sắp xếp)", Role.FRONT_OFFICER, unit=commune
+            session,
+            password_hash,
+            f"mttq2025.{slug(name)}",
+            f"Ủy ban MTTQ xã {name} (sau sắp xếp)",
+            Role.FRONT_OFFICER,
+            unit=commune,
         )
         users[f"chutich2025.{slug(name)}"] = _user(
-            session, f"chutich2025.{slug(name)}", f"Chủ tịch UBND xã {name} (sau sắp xếp)", Role.APPROVER, unit=commune
+            session,
+            password_hash,
+            f"chutich2025.{slug(name)}",
+            f"Chủ tịch UBND xã {name} (sau sắp xếp)",
+            Role.APPROVER,
+            unit=commune,
+        )
+        users[f"thamdinh2025.{slug(name)}"] = _user(
+            session,
+            password_hash,
+            f"thamdinh2025.{slug(name)}",
+            f"Tổ thẩm định thôn xã {name} (sau sắp xếp)",
+            Role.APPRAISAL_TEAM,
+            unit=commune,
         )
