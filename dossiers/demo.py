@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from dossiers.criteria_loader import find_criteria_set, load_builtin_criteria
 from dossiers.models import CriteriaSet, Department, RoleAssignment, Unit, User
-from dossiers.ownership import builtin_ownership_files, latest_set, load_ownership_file
+from dossiers.ownership import builtin_ownership_files, load_ownership_file
 from workflow.vocabulary import Role, UnitKind
 
 #: printed by `ntm demo`; the demo is for trying the system, never for real data
@@ -105,8 +106,6 @@ def _user(
 
 def load_demo(session: Session, now: dt.datetime) -> DemoData:
     """Load (or find) everything of the demo; flushes, the caller commits."""
-    from dossiers.criteria_loader import load_builtin_criteria
-
     load_builtin_criteria(session, now)
     spec = yaml.safe_load(_demo_file().read_text(encoding="utf-8"))
     province_spec, district_spec, reform = spec["province"], spec["district"], spec["reform"]
@@ -191,7 +190,7 @@ def load_demo(session: Session, now: dt.datetime) -> DemoData:
     for path in builtin_ownership_files():
         load_ownership_file(session, path)
     for code in ("xa-ntm-2021", "xa-ntm-nang-cao-2021", "xa-ntm-kieu-mau-2021", "xa-ntm-2026"):
-        found = latest_set(session, code)
+        found = find_criteria_set(session, code)
         if found is not None:
             demo.sets[code] = found
 

@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from dossiers.criteria_loader import find_criteria_set
 from dossiers.models import CriteriaSet, Criterion, Department, Indicator, Ownership, OwnershipRemark, Unit
 from workflow.vocabulary import UnitKind
 
@@ -26,12 +27,6 @@ class OwnershipFileError(ValueError):
 def builtin_ownership_files() -> list[Path]:
     folder = importlib.resources.files("dossiers") / "data" / "ownership"
     return sorted(Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml"))
-
-
-def latest_set(session: Session, code: str) -> CriteriaSet | None:
-    return session.scalars(
-        select(CriteriaSet).where(CriteriaSet.code == code).order_by(CriteriaSet.version.desc())
-    ).first()
 
 
 def _authority(session: Session, path: Path, spec: dict[str, Any]) -> Unit:
@@ -83,7 +78,7 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
             )
         where = f"{source}, {entry['section']}" if entry.get("section") else source
         for set_code, owned in (entry.get("sets") or {}).items():
-            criteria_set = latest_set(session, set_code)
+            criteria_set = find_criteria_set(session, set_code)
             if criteria_set is None:
                 raise OwnershipFileError(path, f"{key}.sets.{set_code}", "criteria set not loaded")
             touched_sets[criteria_set.id] = criteria_set

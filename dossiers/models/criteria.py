@@ -74,6 +74,10 @@ class Criterion(Base):
     #: failing it counts towards revocation (QĐ 18/2022 names the key criteria)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence: Mapped[Confidence] = mapped_column(String(20))
+    #: where the criterion (its name, its place in the set) comes from
+    source: Mapped[str | None] = mapped_column(String(300))
+    #: what is uncertain about it (e.g. a name the sources disagree on)
+    note: Mapped[str | None] = mapped_column(Text)
 
     criteria_set: Mapped[CriteriaSet] = relationship(back_populates="criteria")
     indicators: Mapped[list[Indicator]] = relationship(

@@ -8,11 +8,11 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossiers.criteria_loader import find_criteria_set
 from dossiers.models import CriteriaSet, Unit
 from dossiers.ownership import (
     OwnershipFileError,
     check_ownership,
-    latest_set,
     load_ownership_file,
     ownership_shares,
 )
@@ -31,12 +31,7 @@ def _authority(session: Session, district: str | None, province: str | None) -> 
 
 
 def _set(session: Session, code: str, version: int | None) -> CriteriaSet:
-    if version is None:
-        found = latest_set(session, code)
-    else:
-        found = session.scalars(
-            select(CriteriaSet).where(CriteriaSet.code == code, CriteriaSet.version == version)
-        ).first()
+    found = find_criteria_set(session, code, version)
     if found is None:
         raise click.ClickException(f"Không tìm thấy bộ tiêu chí “{code}”. Xem `ntm criteria list`.")
     return found
