@@ -6,6 +6,16 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError
+
+#: each domain error has one HTTP status, everywhere
+WORKFLOW_STATUS: dict[type[WorkflowError], int] = {
+    ActionNotAllowed: 409,
+    StaleDossier: 409,
+    NotPermitted: 403,
+    GuardFailed: 422,
+}
+
 MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
     401: "Bạn cần đăng nhập.",
@@ -33,6 +43,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> tuple[Response | str, int]:
         return error_response(exc.code or 500, exc.description if exc.code not in MESSAGES else None)
+
+    @app.errorhandler(WorkflowError)
+    def handle_workflow(exc: WorkflowError) -> tuple[Response | str, int]:
+        status = next((code for kind, code in WORKFLOW_STATUS.items() if isinstance(exc, kind)), 409)
+        return error_response(status, exc.message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:

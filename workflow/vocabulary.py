@@ -69,6 +69,8 @@ class Role(StrEnum):
     APPROVER = "approver"
     #: records the Fatherland Front's satisfaction survey for a unit
     FRONT_OFFICER = "front_officer"
+    #: member of a commune's appraisal team for the dossiers of its hamlets (tổ thẩm định thôn)
+    APPRAISAL_TEAM = "appraisal_team"
     #: manages data and users everywhere
     ADMIN = "admin"
 
@@ -79,7 +81,21 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COORDINATOR: "Cán bộ điều phối",
     Role.APPROVER: "Lãnh đạo phê duyệt",
     Role.FRONT_OFFICER: "Cán bộ Mặt trận Tổ quốc",
+    Role.APPRAISAL_TEAM: "Thành viên tổ thẩm định thôn (cấp xã)",
     Role.ADMIN: "Quản trị hệ thống",
+}
+
+
+class DossierKind(StrEnum):
+    """Whether a dossier asks for a recognition or handles the revocation of one."""
+
+    RECOGNITION = "recognition"
+    REVOCATION = "revocation"
+
+
+DOSSIER_KIND_LABELS: dict[DossierKind, str] = {
+    DossierKind.RECOGNITION: "Xét, công nhận",
+    DossierKind.REVOCATION: "Xét thu hồi quyết định công nhận",
 }
 
 

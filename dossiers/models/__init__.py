@@ -1,15 +1,28 @@
 """Every model, imported once so that `Base.metadata` is complete."""
 
+from dossiers.models.appraisal import AppraisalItem, AppraisalTask, SupplementItem, SupplementRequest
 from dossiers.models.criteria import CriteriaSet, Criterion, Indicator
 from dossiers.models.dossier import Assessment, AuditEvent, AuditLogRewriteError, Dossier, Evidence
 from dossiers.models.ownership import Ownership, OwnershipRemark
 from dossiers.models.people import Delegation, Department, RoleAssignment, User
+from dossiers.models.recognition import (
+    ConditionConfirmation,
+    Consultation,
+    ModelConditions,
+    Reassessment,
+    Recognition,
+)
+from dossiers.models.reports import ReportSubmission
 from dossiers.models.units import Unit, find_unit, unit_lineage
 
 __all__ = [
+    "AppraisalItem",
+    "AppraisalTask",
     "Assessment",
     "AuditEvent",
     "AuditLogRewriteError",
+    "ConditionConfirmation",
+    "Consultation",
     "CriteriaSet",
     "Criterion",
     "Delegation",
@@ -17,9 +30,15 @@ __all__ = [
     "Dossier",
     "Evidence",
     "Indicator",
+    "ModelConditions",
     "Ownership",
     "OwnershipRemark",
+    "Reassessment",
+    "Recognition",
+    "ReportSubmission",
     "RoleAssignment",
+    "SupplementItem",
+    "SupplementRequest",
     "Unit",
     "User",
     "find_unit",

@@ -35,6 +35,10 @@ class Dossier(Base):
     state: Mapped[str] = mapped_column(String(40), index=True)
     #: the unit whose departments appraise (district, or province where there is none)
     authority_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    #: the unit whose leader decides (province, district or commune chairman, by route); decided at registration
+    decider_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    #: the route (workflow.routes) in force when the dossier was opened, e.g. "commune-via-district"
+    route: Mapped[str | None] = mapped_column(String(40))
     #: kiểu mẫu only: the outstanding field chosen (e.g. "giao-duc")
     outstanding_field: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column()
@@ -45,6 +49,7 @@ class Dossier(Base):
 
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     authority_unit: Mapped[Unit] = relationship(foreign_keys=[authority_unit_id])
+    decider_unit: Mapped[Unit | None] = relationship(foreign_keys=[decider_unit_id])
     criteria_set: Mapped[CriteriaSet] = relationship()
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan", order_by="Assessment.id"

@@ -54,3 +54,19 @@ def test_one_user_per_role_signs_in_with_the_demo_password(session: Session, now
     assert roles == set(Role)
     assert demo.users["phong.nn-ptnt"].roles[0].department is demo.departments["nn-ptnt"]
     assert demo.users["admin"].check_password("ntm-demo-2025")
+
+
+def test_demo_dossiers_cover_a_spread_of_states_and_load_once(session: Session, now: dt.datetime) -> None:
+    from dossiers.demo_dossiers import load_demo_dossiers
+    from dossiers.procedure_service import replayed_state
+
+    demo = load_demo(session, now)
+    dossiers = load_demo_dossiers(session, demo)
+    states = {d.unit.name: d.state for d in dossiers}
+    assert states["Lê Lai"] == "recognised"
+    assert states["Đức Long"] == "returned"
+    assert len(set(states.values())) >= 6
+    assert all(replayed_state(session, d) == d.state for d in dossiers)
+    thach_an = next(d for d in dossiers if d.unit is demo.new_communes["Thạch An"])
+    assert thach_an.authority_unit is demo.province
+    assert [d.id for d in load_demo_dossiers(session, demo)] == [d.id for d in dossiers]

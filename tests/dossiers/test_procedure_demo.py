@@ -1,0 +1,211 @@
+"""Acceptance: a demo commune's NTM dossier walks from registration to recognition, before the reform
+through huyện Thạch An (seed-004 departments each approving exactly their indicators), and after it
+through the provincial departments of the no-district Cao Bằng."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossiers import procedure_service as ps
+from dossiers.demo import DemoData, load_demo, slug
+from dossiers.models import Dossier, Ownership, Recognition, Unit, User
+from dossiers.procedure_facts import tasks_of
+from workflow.errors import GuardFailed, NotPermitted
+from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
+from workflow.vocabulary import RecognitionLevel
+
+#: 09:00 in Vietnam
+MARCH = dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)
+SEPTEMBER = dt.datetime(2025, 9, 1, 2, 0, tzinfo=dt.UTC)
+
+#: seed 004 section VI.2, as the plan states it for the commune NTM set (plus every indicator of criterion 3)
+SEED_NN_PTNT = {"13.2", "13.3", "13.4", "13.5", "17.1", "17.4", "17.9", "17.10", "18.6"}
+#: seed 004 section VI.6, VI.12, VI.13
+SEED_TN_MT = {"17.2", "17.3", "17.6", "17.7", "17.8", "17.11", "17.12"}
+SEED_CONG_AN = {"19.2"}
+SEED_QUAN_SU = {"19.1"}
+
+
+def at(now: dt.datetime, days: int) -> dt.datetime:
+    return now + dt.timedelta(days=days)
+
+
+def ownership_table(session: Session, dossier: Dossier) -> dict[str, set[str]]:
+    """department code → indicator codes, straight from the Ownership rows of the dossier's authority."""
+    codes = {i.id: i.code for i in dossier.criteria_set.indicators()}
+    table: dict[str, set[str]] = {}
+    for row in session.scalars(
+        select(Ownership).where(
+            Ownership.authority_unit_id == dossier.authority_unit_id,
+            Ownership.year == dossier.year,
+            Ownership.indicator_id.in_(list(codes)),
+        )
+    ):
+        table.setdefault(row.department.code, set()).add(codes[row.indicator_id])
+    return table
+
+
+def task_table(session: Session, dossier: Dossier) -> dict[str | None, set[str]]:
+    return {
+        (t.department.code if t.department else None): {i.indicator.code for i in t.items}
+        for t in tasks_of(session, dossier)
+    }
+
+
+def prepare_and_submit(
+    session: Session,
+    users: dict[str, User],
+    unit: Unit,
+    officer: str,
+    front: str,
+    coordinator: str,
+    set_code: str,
+    demo: DemoData,
+    now: dt.datetime,
+) -> Dossier:
+    dossier = ps.register_dossier(
+        session,
+        users[officer],
+        now,
+        unit=unit,
+        level=RecognitionLevel.COMMUNE_NTM,
+        year=2025,
+        criteria_set=demo.sets[set_code],
+    )
+    ps.take_action(session, users[coordinator], at(now, 1), dossier, "confirm_registration")
+    for indicator in dossier.criteria_set.indicators():
+        ps.record_assessment(session, users[officer], at(now, 2), dossier, indicator.code, met=True, value="Đạt")
+    ps.take_action(session, users[officer], at(now, 3), dossier, "finish_self_assessment")
+    day = at(now, 4).date()
+    ps.record_posting(
+        session, users[officer], at(now, 4), dossier, start=day, end=day + dt.timedelta(days=14), announcements=5
+    )
+    ps.record_survey(
+        session,
+        users[front],
+        at(now, 10),
+        dossier,
+        households_total=1200,
+        households_reached=900,
+        households_satisfied=860,
+    )
+    ps.record_vote(session, users[officer], at(now, 19), dossier, votes_total=35, votes_in_favour=33)
+    ps.take_action(session, users[officer], at(now, 20), dossier, "submit")
+    return dossier
+
+
+def test_thach_an_commune_from_registration_to_recognition(session: Session) -> None:
+    demo = load_demo(session, MARCH)
+    users, commune = demo.users, demo.communes["Lê Lai"]
+    dossier = prepare_and_submit(
+        session, users, commune, "xa.lelai", "mttq.lelai", "dieuphoi.thachan", "xa-ntm-2021", demo, MARCH
+    )
+    assert (dossier.authority_unit_id, dossier.decider_unit_id) == (demo.district.id, demo.province.id)
+    assert dossier.state == "under_appraisal"
+
+    owners = ownership_table(session, dossier)
+    tasks = task_table(session, dossier)
+    criterion_3 = {i.code for c in dossier.criteria_set.criteria if c.number == 3 for i in c.indicators}
+    assert tasks["nn-ptnt"] == SEED_NN_PTNT | criterion_3
+    assert tasks["tn-mt"] >= SEED_TN_MT and tasks["cong-an"] == SEED_CONG_AN and tasks["quan-su"] == SEED_QUAN_SU
+    assert {code: codes for code, codes in tasks.items() if code is not None} == owners
+    unowned = {i.code for i in dossier.criteria_set.indicators()} - set().union(*owners.values())
+    assert tasks.get(None, set()) == unowned  # e.g. criterion 10 (Thu nhập): no department in seed 004
+
+    now = at(MARCH, 30)
+    # a department acting on another department's indicator is refused
+    try:
+        ps.approve_indicators(session, users["phong.vh-tt"], now, dossier, ["17.3"])
+        raise AssertionError("vh-tt approved an indicator of tn-mt")
+    except NotPermitted as refused:
+        assert "17.3" in str(refused)
+
+    # one department returns one indicator; everyone else approves exactly their own indicators
+    returned = sorted(tasks["tn-mt"])[0]
+    ps.return_indicators(session, users["phong.tn-mt"], now, dossier, {returned: "Thiếu hồ sơ minh chứng"})
+    ps.approve_indicators(session, users["phong.tn-mt"], now, dossier, sorted(tasks["tn-mt"] - {returned}))
+    for code in sorted(c for c in tasks if c not in (None, "tn-mt")):
+        event = ps.approve_indicators(session, users[f"phong.{code}"], now, dossier, sorted(tasks[code]))
+        assert set(event.payload["indicators"]) == tasks[code] and event.payload["department"] == code
+    if None in tasks:
+        ps.approve_indicators(session, users["dieuphoi.thachan"], now, dossier, sorted(tasks[None]))
+    assert dossier.state == "returned"
+    (request,) = ps.supplement_requests(session, dossier)
+    assert [(i.indicator.code, i.department.code if i.department else None) for i in request.items] == [
+        (returned, "tn-mt")
+    ]
+
+    event = ps.take_action(session, users["xa.lelai"], at(now, 5), dossier, "resubmit")
+    assert event.payload["reopened"] == {demo.departments["tn-mt"].name: [returned]}
+    reopened = [t for t in tasks_of(session, dossier) if t.answered_at is None]
+    assert [t.department.code for t in reopened if t.department] == ["tn-mt"]
+    ps.approve_indicators(session, users["phong.tn-mt"], at(now, 6), dossier, [returned])
+    assert dossier.state == "appraised"
+
+    with_conditions = at(now, 7)
+    ps.confirm_condition(session, users["phong.tc-kh"], with_conditions, dossier, NO_CONSTRUCTION_DEBT, holds=True)
+    ps.confirm_condition(session, users["phong.cong-an"], with_conditions, dossier, NOT_COMPLEX_SECURITY, holds=True)
+    ps.take_action(session, users["dieuphoi.thachan"], at(now, 8), dossier, "forward")
+    try:
+        ps.take_action(session, users["chutich.thachan"], at(now, 9), dossier, "recognise")
+        raise AssertionError("the district chairman recognised a commune")
+    except NotPermitted:
+        pass
+    ps.take_action(session, users["chutich.caobang"], at(now, 9), dossier, "recognise", decision_number="1234/QĐ-UBND")
+    assert dossier.state == "recognised"
+    assert ps.replayed_state(session, dossier) == "recognised"
+    assert session.scalars(select(Recognition).where(Recognition.dossier_id == dossier.id)).one().unit_id == commune.id
+
+
+def test_no_district_commune_is_appraised_by_provincial_departments(session: Session) -> None:
+    demo = load_demo(session, SEPTEMBER)
+    name = next(iter(demo.new_communes))
+    commune = demo.new_communes[name]
+    users = demo.users
+    officer, front = f"xa2025.{slug(name)}", f"mttq2025.{slug(name)}"
+    try:
+        ps.register_dossier(
+            session,
+            users["xa.lelai"],
+            SEPTEMBER,
+            unit=demo.communes["Lê Lai"],
+            level="commune-ntm",
+            year=2025,
+            criteria_set=demo.sets["xa-ntm-2021"],
+        )
+        raise AssertionError("a merged commune registered after the reform")
+    except GuardFailed as failed:
+        assert "không còn hiệu lực" in str(failed)
+
+    dossier = prepare_and_submit(
+        session, users, commune, officer, front, "dieuphoi.caobang", "xa-ntm-2021", demo, SEPTEMBER
+    )
+    assert (dossier.authority_unit_id, dossier.decider_unit_id, dossier.route) == (
+        demo.province.id,
+        demo.province.id,
+        "commune-to-province",
+    )
+    owners = ownership_table(session, dossier)
+    tasks = task_table(session, dossier)
+    assert {code: codes for code, codes in tasks.items() if code is not None} == owners
+    assert all(demo.province_departments[code].unit_id == demo.province.id for code in owners)
+
+    now = at(SEPTEMBER, 30)
+    try:
+        ps.approve_indicators(session, users["phong.nn-ptnt"], now, dossier)
+        raise AssertionError("a department of the abolished district appraised")
+    except NotPermitted:
+        pass
+    for code in sorted(c for c in tasks if c is not None):
+        ps.approve_indicators(session, users[f"so.{code}"], now, dossier, sorted(tasks[code]))
+    if None in tasks:
+        ps.approve_indicators(session, users["dieuphoi.caobang"], now, dossier, sorted(tasks[None]))
+    assert dossier.state == "appraised"
+    ps.confirm_condition(session, users["so.so-tc"], now, dossier, NO_CONSTRUCTION_DEBT, holds=True)
+    ps.confirm_condition(session, users["so.so-ca"], now, dossier, NOT_COMPLEX_SECURITY, holds=True)
+    ps.take_action(session, users["dieuphoi.caobang"], at(now, 1), dossier, "forward")
+    ps.take_action(session, users["chutich.caobang"], at(now, 2), dossier, "recognise")
+    assert dossier.state == "recognised" and ps.replayed_state(session, dossier) == "recognised"

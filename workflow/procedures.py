@@ -1,0 +1,459 @@
+"""The procedures of every recognition level, as data, each compiled once at import.
+
+Sources: QĐ 18/2022/QĐ-TTg (communes, districts, revocation), QĐ 319/QĐ-TTg (kiểu mẫu), provincial
+rules for hamlets (Thanh Hóa's as the example); see shared/reference/procedure.md §3-§6 and §8.
+Every number a guard uses is a configurable default in `workflow.rules`. The route (who appraises,
+who decides) is in `workflow.routes`; the definitions below name seats, not units.
+
+Every procedure names its submission action "submit", so callers (deadlines, reminders) can rely
+on it, and `milestone_reached` answers "submitted" and "complete" for any level and state.
+"""
+
+from __future__ import annotations
+
+from workflow.engine import (
+    SYSTEM,
+    ActionDef,
+    Grant,
+    Party,
+    Procedure,
+    ProcedureDef,
+    StateDef,
+    TransitionDef,
+)
+from workflow.guards import (
+    ALL_APPROVED,
+    ALL_ASSESSED,
+    ALL_MET,
+    ANNOUNCEMENT_DONE,
+    APPRAISAL_ANSWERED,
+    COMMENT_GIVEN,
+    COMMUNES_RECOGNISED,
+    HAMLET_VOTE_MET,
+    MODEL_CONDITIONS,
+    NO_DEBT_CONFIRMED,
+    NOTHING_RETURNED,
+    OWNERSHIP_COMPLETE,
+    POSTING_DONE,
+    REVOCATION_FIRES,
+    REVOCATION_POSTING_DONE,
+    SECURITY_CONFIRMED,
+    SOMETHING_RETURNED,
+    SURVEY_MET,
+    VOTE_MET,
+    Guard,
+    prerequisite,
+)
+from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
+from workflow.rules import DEFAULT_RULES, Rules, Sourced
+from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, DossierKind, RecognitionLevel, Role, UnitKind
+
+#: the milestones other modules may ask about
+SUBMITTED = "submitted"
+COMPLETE = "complete"
+MILESTONES = (SUBMITTED, COMPLETE)
+
+#: the submission action, the same name in every procedure
+SUBMIT = "submit"
+
+UNIT = Grant(Role.UNIT_OFFICER, Party.APPLICANT)
+FRONT = Grant(Role.FRONT_OFFICER, Party.APPLICANT)
+COORDINATOR = Grant(Role.COORDINATOR, Party.AUTHORITY)
+OWNER = Grant(Role.DEPARTMENT_OFFICER, Party.OWNING_DEPARTMENT)
+CONFIRMER = Grant(Role.DEPARTMENT_OFFICER, Party.CONDITION_DEPARTMENT)
+APPROVER = Grant(Role.APPROVER, Party.DECIDER)
+TEAM = Grant(Role.APPRAISAL_TEAM, Party.AUTHORITY)
+COMMUNE_OF_HAMLET = Grant(Role.UNIT_OFFICER, Party.AUTHORITY)
+#: districts: the Prime Minister decides; the province's coordinator records the decision
+NATIONAL_RECORDER = Grant(Role.COORDINATOR, Party.DECIDER)
+
+PREREQUISITES: dict[RecognitionLevel, RecognitionLevel] = {
+    RecognitionLevel.COMMUNE_ADVANCED: RecognitionLevel.COMMUNE_NTM,
+    RecognitionLevel.COMMUNE_MODEL: RecognitionLevel.COMMUNE_ADVANCED,
+    RecognitionLevel.HAMLET_MODEL: RecognitionLevel.HAMLET_NTM,
+    RecognitionLevel.DISTRICT_ADVANCED: RecognitionLevel.DISTRICT_NTM,
+}
+
+#: which role of the authority appraises indicators no department owns
+FALLBACK_APPRAISER: dict[RecognitionLevel, Role] = {
+    **{level: Role.COORDINATOR for level in (*COMMUNE_LEVELS, *DISTRICT_LEVELS)},
+    **{level: Role.APPRAISAL_TEAM for level in HAMLET_LEVELS},
+}
+
+_S_REGISTERED = StateDef("registered", "Đã đăng ký, chờ xác nhận", time_limit="registration_confirmation_days")
+_S_SELF = StateDef("self_assessment", "Tự đánh giá")
+_S_CONSULTATION = StateDef("consultation", "Lấy ý kiến, hoàn thiện hồ sơ")
+_S_APPRAISAL = StateDef("under_appraisal", "Đã nộp, đang thẩm tra", time_limit="appraisal_days")
+_S_RETURNED = StateDef("returned", "Trả lại để bổ sung")
+_S_APPRAISED = StateDef("appraised", "Đã thẩm tra đạt")
+_S_FORWARDED = StateDef("forwarded", "Đã trình xét công nhận", time_limit="decision_days")
+_S_RECOGNISED = StateDef("recognised", "Đã công nhận", final=True)
+_S_REFUSED = StateDef("refused", "Không công nhận", final=True)
+_S_WITHDRAWN = StateDef("withdrawn", "Đã rút hồ sơ", final=True)
+
+
+def _appraisal_actions(appraisers: tuple[Grant, ...]) -> tuple[ActionDef, ...]:
+    return (
+        ActionDef("approve_indicators", "Thẩm tra đạt các chỉ tiêu được phân công", appraisers),
+        ActionDef("return_indicators", "Trả lại chỉ tiêu, nêu lý do", appraisers),
+        ActionDef("complete_appraisal", "Tổng hợp kết quả thẩm tra (tự động)", (SYSTEM,)),
+    )
+
+
+def _appraisal_transitions() -> tuple[TransitionDef, ...]:
+    return (
+        TransitionDef("approve_indicators", ("under_appraisal",), None),
+        TransitionDef("return_indicators", ("under_appraisal",), None),
+        TransitionDef("complete_appraisal", ("under_appraisal",), "appraised", (APPRAISAL_ANSWERED, NOTHING_RETURNED)),
+        TransitionDef("complete_appraisal", ("under_appraisal",), "returned", (APPRAISAL_ANSWERED, SOMETHING_RETURNED)),
+    )
+
+
+def _level_guards(level: RecognitionLevel) -> tuple[Guard, ...]:
+    guards: tuple[Guard, ...] = ()
+    if level in PREREQUISITES:
+        guards += (prerequisite(PREREQUISITES[level]),)
+    if level == RecognitionLevel.COMMUNE_MODEL:
+        guards += (MODEL_CONDITIONS,)
+    return guards
+
+
+def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """QĐ 18/2022 for xã NTM, nâng cao, kiểu mẫu: register → self-assess → consult → submit →
+    parallel appraisal by owning departments → forward → recognise. The four conditions guard the decision."""
+    extra = _level_guards(level)
+    model = level == RecognitionLevel.COMMUNE_MODEL
+    actions = (
+        ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
+        ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
+        ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        *((ActionDef("record_model_conditions", "Kê khai điều kiện xã kiểu mẫu", (UNIT,)),) if model else ()),
+        ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
+        ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
+        ActionDef("record_survey", "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
+        ActionDef("record_vote", "Ghi biên bản họp đề nghị xét công nhận", (UNIT,)),
+        ActionDef(SUBMIT, "Nộp hồ sơ đề nghị thẩm tra", (UNIT,)),
+        *_appraisal_actions((OWNER, COORDINATOR)),
+        ActionDef("confirm_condition", "Xác nhận điều kiện (nợ đọng XDCB, an ninh trật tự)", (CONFIRMER,)),
+        ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef("forward", "Trình xét công nhận", (COORDINATOR,)),
+        ActionDef("recognise", "Quyết định công nhận", (APPROVER,)),
+        ActionDef("refuse", "Không công nhận, nêu lý do", (APPROVER,)),
+    )
+    editable = ("self_assessment", "consultation", "returned")
+    transitions = (
+        TransitionDef("confirm_registration", ("registered",), "self_assessment"),
+        TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
+        TransitionDef("record_assessment", editable, None),
+        *((TransitionDef("record_model_conditions", editable, None),) if model else ()),
+        TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
+        TransitionDef("record_posting", ("consultation",), None),
+        TransitionDef("record_survey", ("consultation",), None),
+        TransitionDef("record_vote", ("consultation",), None),
+        TransitionDef(
+            SUBMIT,
+            ("consultation",),
+            "under_appraisal",
+            (ALL_ASSESSED, ALL_MET, POSTING_DONE, SURVEY_MET, VOTE_MET, OWNERSHIP_COMPLETE, *extra),
+        ),
+        *_appraisal_transitions(),
+        TransitionDef("confirm_condition", ("under_appraisal", "appraised"), None),
+        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
+        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED)),
+        TransitionDef(
+            "recognise",
+            ("forwarded",),
+            "recognised",
+            (ALL_APPROVED, ALL_MET, SURVEY_MET, VOTE_MET, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
+        ),
+        TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
+    )
+    return ProcedureDef(
+        name=level.value,
+        label=RECOGNITION_LEVEL_LABELS[level],
+        levels=(level,),
+        kind=DossierKind.RECOGNITION,
+        states=(
+            _S_REGISTERED,
+            _S_SELF,
+            _S_CONSULTATION,
+            _S_APPRAISAL,
+            _S_RETURNED,
+            _S_APPRAISED,
+            _S_FORWARDED,
+            _S_RECOGNISED,
+            _S_REFUSED,
+            _S_WITHDRAWN,
+        ),
+        initial="registered",
+        actions=actions,
+        transitions=transitions,
+        opened_by=(UNIT,),
+        submitted_state="under_appraisal",
+        complete_state="appraised",
+        abandoned=("withdrawn",),
+        prerequisite=PREREQUISITES.get(level),
+        legal_basis="QĐ 18/2022/QĐ-TTg" + (", QĐ 319/QĐ-TTg" if model else ""),
+    )
+
+
+def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """Hamlets (provincial rules; Thanh Hóa's as the example): the hamlet board self-assesses, the
+    commune's team appraises, the commune announces the hamlets on its radio for 10 days, the commune
+    steering board votes (≥ 90 %), the district (after the reform the commune) chairman recognises."""
+    extra = _level_guards(level)
+    editable = ("self_assessment", "returned")
+    actions = (
+        ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
+        ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(SUBMIT, "Gửi hồ sơ lên UBND xã", (UNIT,)),
+        *_appraisal_actions((TEAM, OWNER)),
+        ActionDef("resubmit", "Gửi lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef("record_announcement", "Ghi nhận thông báo trên đài truyền thanh xã", (COMMUNE_OF_HAMLET,)),
+        ActionDef("record_vote", "Ghi biên bản họp Ban Chỉ đạo xã", (COMMUNE_OF_HAMLET,)),
+        ActionDef("forward", "Trình xét công nhận", (COMMUNE_OF_HAMLET,)),
+        ActionDef("recognise", "Quyết định công nhận", (APPROVER,)),
+        ActionDef("refuse", "Không công nhận, nêu lý do", (APPROVER,)),
+    )
+    transitions = (
+        TransitionDef("withdraw", editable, "withdrawn"),
+        TransitionDef("record_assessment", editable, None),
+        TransitionDef(
+            SUBMIT, ("self_assessment",), "under_appraisal", (ALL_ASSESSED, ALL_MET, OWNERSHIP_COMPLETE, *extra)
+        ),
+        *_appraisal_transitions(),
+        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
+        TransitionDef("record_announcement", ("appraised",), None),
+        TransitionDef("record_vote", ("appraised",), None),
+        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET)),
+        TransitionDef(
+            "recognise",
+            ("forwarded",),
+            "recognised",
+            (ALL_APPROVED, ALL_MET, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET, *extra),
+        ),
+        TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
+    )
+    return ProcedureDef(
+        name=level.value,
+        label=RECOGNITION_LEVEL_LABELS[level],
+        levels=(level,),
+        kind=DossierKind.RECOGNITION,
+        states=(
+            _S_SELF,
+            _S_APPRAISAL,
+            _S_RETURNED,
+            _S_APPRAISED,
+            _S_FORWARDED,
+            _S_RECOGNISED,
+            _S_REFUSED,
+            _S_WITHDRAWN,
+        ),
+        initial="self_assessment",
+        actions=actions,
+        transitions=transitions,
+        opened_by=(UNIT,),
+        submitted_state="under_appraisal",
+        complete_state="appraised",
+        abandoned=("withdrawn",),
+        prerequisite=PREREQUISITES.get(level),
+        legal_basis="Quy định của tỉnh (ví dụ QĐ 2392/2017/QĐ-UBND Thanh Hóa)",
+    )
+
+
+def district_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """QĐ 18/2022 and QĐ 320 for huyện NTM / nâng cao: as for communes, appraised by the province's
+    departments; the Prime Minister decides and the province records the decision. Only before 1/7/2025."""
+    extra = _level_guards(level)
+    editable = ("self_assessment", "consultation", "returned")
+    actions = (
+        ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
+        ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
+        ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
+        ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
+        ActionDef("record_survey", "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
+        ActionDef(SUBMIT, "Nộp hồ sơ đề nghị thẩm định", (UNIT,)),
+        *_appraisal_actions((OWNER, COORDINATOR)),
+        ActionDef("confirm_condition", "Xác nhận điều kiện (nợ đọng XDCB, an ninh trật tự)", (CONFIRMER,)),
+        ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef("forward", "Trình Bộ, Thủ tướng xét công nhận", (COORDINATOR,)),
+        ActionDef("recognise", "Ghi nhận quyết định công nhận của Thủ tướng", (NATIONAL_RECORDER,)),
+        ActionDef("refuse", "Ghi nhận không công nhận, nêu lý do", (NATIONAL_RECORDER,)),
+    )
+    transitions = (
+        TransitionDef("confirm_registration", ("registered",), "self_assessment"),
+        TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
+        TransitionDef("record_assessment", editable, None),
+        TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
+        TransitionDef("record_posting", ("consultation",), None),
+        TransitionDef("record_survey", ("consultation",), None),
+        TransitionDef(
+            SUBMIT,
+            ("consultation",),
+            "under_appraisal",
+            (ALL_ASSESSED, ALL_MET, POSTING_DONE, SURVEY_MET, COMMUNES_RECOGNISED, OWNERSHIP_COMPLETE, *extra),
+        ),
+        *_appraisal_transitions(),
+        TransitionDef("confirm_condition", ("under_appraisal", "appraised"), None),
+        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
+        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED)),
+        TransitionDef(
+            "recognise",
+            ("forwarded",),
+            "recognised",
+            (ALL_APPROVED, ALL_MET, SURVEY_MET, COMMUNES_RECOGNISED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
+        ),
+        TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
+    )
+    return ProcedureDef(
+        name=level.value,
+        label=RECOGNITION_LEVEL_LABELS[level],
+        levels=(level,),
+        kind=DossierKind.RECOGNITION,
+        states=(
+            _S_REGISTERED,
+            _S_SELF,
+            _S_CONSULTATION,
+            _S_APPRAISAL,
+            _S_RETURNED,
+            _S_APPRAISED,
+            _S_FORWARDED,
+            _S_RECOGNISED,
+            _S_REFUSED,
+            _S_WITHDRAWN,
+        ),
+        initial="registered",
+        actions=actions,
+        transitions=transitions,
+        opened_by=(UNIT,),
+        submitted_state="under_appraisal",
+        complete_state="appraised",
+        abandoned=("withdrawn",),
+        prerequisite=PREREQUISITES.get(level),
+        legal_basis="QĐ 18/2022/QĐ-TTg, QĐ 320/QĐ-TTg",
+    )
+
+
+def revocation(level: RecognitionLevel) -> ProcedureDef:
+    """QĐ 18/2022: revocation follows the recognition path (assess → consult → appraise → decide).
+    Opened by the system when a yearly re-assessment falls under the revocation rule."""
+    decider = NATIONAL_RECORDER if level in DISTRICT_LEVELS else APPROVER
+    editable = ("self_assessment", "consultation", "returned")
+    actions = (
+        ActionDef("record_assessment", "Ghi kết quả đánh giá lại chỉ tiêu", (UNIT,)),
+        ActionDef("finish_self_assessment", "Hoàn thành đánh giá", (UNIT,)),
+        ActionDef("record_posting", "Ghi nhận lấy ý kiến, niêm yết kết quả", (UNIT,)),
+        ActionDef(SUBMIT, "Hoàn thiện, nộp hồ sơ xét thu hồi", (UNIT,)),
+        *_appraisal_actions((OWNER, COORDINATOR)),
+        ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef("forward", "Trình xét thu hồi", (COORDINATOR,)),
+        ActionDef("revoke", "Quyết định thu hồi quyết định công nhận", (decider,)),
+        ActionDef("keep", "Không thu hồi, nêu lý do", (decider,)),
+    )
+    transitions = (
+        TransitionDef("record_assessment", editable, None),
+        TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
+        TransitionDef("record_posting", ("consultation",), None),
+        TransitionDef(
+            SUBMIT, ("consultation",), "under_appraisal", (ALL_ASSESSED, REVOCATION_POSTING_DONE, OWNERSHIP_COMPLETE)
+        ),
+        *_appraisal_transitions(),
+        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED,)),
+        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED,)),
+        TransitionDef("revoke", ("forwarded",), "revoked", (ALL_APPROVED, REVOCATION_FIRES)),
+        TransitionDef("keep", ("forwarded",), "kept", (COMMENT_GIVEN,)),
+    )
+    return ProcedureDef(
+        name=f"{level.value}-revocation",
+        label=f"Thu hồi quyết định công nhận: {RECOGNITION_LEVEL_LABELS[level]}",
+        levels=(level,),
+        kind=DossierKind.REVOCATION,
+        states=(
+            _S_SELF,
+            _S_CONSULTATION,
+            _S_APPRAISAL,
+            _S_RETURNED,
+            _S_APPRAISED,
+            StateDef("forwarded", "Đã trình xét thu hồi", time_limit="decision_days"),
+            StateDef("revoked", "Đã thu hồi quyết định công nhận", final=True),
+            StateDef("kept", "Không thu hồi", final=True),
+        ),
+        initial="self_assessment",
+        actions=actions,
+        transitions=transitions,
+        opened_by=(SYSTEM,),
+        submitted_state="under_appraisal",
+        complete_state="appraised",
+        legal_basis="QĐ 18/2022/QĐ-TTg (thu hồi quyết định công nhận)",
+    )
+
+
+def _build() -> dict[tuple[RecognitionLevel, DossierKind], Procedure]:
+    built: dict[tuple[RecognitionLevel, DossierKind], Procedure] = {}
+    for level in COMMUNE_LEVELS:
+        built[level, DossierKind.RECOGNITION] = Procedure(commune_recognition(level))
+        built[level, DossierKind.REVOCATION] = Procedure(revocation(level))
+    for level in HAMLET_LEVELS:
+        built[level, DossierKind.RECOGNITION] = Procedure(hamlet_recognition(level))
+    for level in DISTRICT_LEVELS:
+        built[level, DossierKind.RECOGNITION] = Procedure(district_recognition(level))
+        built[level, DossierKind.REVOCATION] = Procedure(revocation(level))
+    return built
+
+
+#: every procedure, compiled once: (level, kind) → Procedure with its shared machine
+PROCEDURES: dict[tuple[RecognitionLevel, DossierKind], Procedure] = _build()
+
+
+class UnknownProcedure(KeyError):  # noqa: N818 - reads as a domain fact, like the workflow errors
+    """No procedure is defined for this level and kind (e.g. thị trấn văn minh is a separate programme)."""
+
+
+def procedure_for(level: RecognitionLevel | str, kind: DossierKind | str = DossierKind.RECOGNITION) -> Procedure:
+    try:
+        return PROCEDURES[RecognitionLevel(level), DossierKind(kind)]
+    except (KeyError, ValueError) as exc:
+        raise UnknownProcedure(f"no procedure for level {level!r} and kind {kind!r}") from exc
+
+
+def procedure_named(name: str) -> Procedure:
+    """By definition name: "commune-ntm", "commune-ntm-revocation", ..."""
+    for procedure in PROCEDURES.values():
+        if procedure.name == name:
+            return procedure
+    raise UnknownProcedure(f"no procedure named {name!r}; known: {', '.join(p.name for p in PROCEDURES.values())}")
+
+
+def milestone_reached(
+    level: RecognitionLevel | str,
+    state: str,
+    milestone: str,
+    kind: DossierKind | str = DossierKind.RECOGNITION,
+) -> bool:
+    """Whether a dossier of `level` in `state` has reached `milestone`.
+
+    "submitted": the dossier went to the appraising authority (the state is at or after the
+    submission, withdrawn excluded). "complete": the appraisal passed (appraised or later).
+    """
+    if milestone not in MILESTONES:
+        raise ValueError(f"unknown milestone {milestone!r}; known: {', '.join(MILESTONES)}")
+    procedure = procedure_for(level, kind)
+    if state not in procedure.states:
+        raise ValueError(f"{procedure.name} has no state {state!r}")
+    return state in procedure.milestones[milestone]
+
+
+def step_limit(
+    procedure: Procedure, state: str, authority_kind: UnitKind, rules: Rules = DEFAULT_RULES
+) -> Sourced[int] | None:
+    """The time limit (working days) of the step that starts when a dossier enters `state`, if any."""
+    key = procedure.time_limit_key(state)
+    if key is None:
+        return None
+    if key == "appraisal_days":
+        return rules.appraisal_days.get(authority_kind)
+    value = getattr(rules, key)
+    if not isinstance(value, Sourced):
+        raise TypeError(f"rules.{key} is not a time limit")
+    return value

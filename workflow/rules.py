@@ -1,0 +1,144 @@
+"""Thresholds and time limits of the procedures: configurable defaults, each with its source.
+
+Much of QĐ 18/2022 could not be checked against the full text (see shared/reference/procedure.md):
+every number here is a default a province may override (`dataclasses.replace(DEFAULT_RULES, ...)`),
+and carries where it comes from and how sure we are, so the UI can show it next to a refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from workflow.vocabulary import Confidence, RecognitionLevel, UnitKind
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sourced(Generic[T]):
+    """A value together with the text it comes from and how sure we are of it."""
+
+    value: T
+    source: str
+    confidence: Confidence
+
+
+QD18 = "QĐ 18/2022/QĐ-TTg"
+UNVERIFIED_QD18 = f"{QD18} (chưa đối chiếu toàn văn; theo quy định 2016-2020)"
+
+#: condition codes of QĐ 18/2022 that a department of the appraising authority confirms
+NO_CONSTRUCTION_DEBT = "no_construction_debt"
+NOT_COMPLEX_SECURITY = "not_complex_security"
+
+CONDITION_LABELS: dict[str, str] = {
+    NO_CONSTRUCTION_DEBT: "không có nợ đọng xây dựng cơ bản",
+    NOT_COMPLEX_SECURITY: "không phải địa bàn phức tạp về an ninh, trật tự",
+}
+
+
+def _satisfaction_defaults() -> dict[RecognitionLevel, Sourced[float]]:
+    commune = "QĐ 318/QĐ-TTg, QĐ 18/2022 (tỷ lệ hài lòng 'theo quy định'; 90 %/95 % chưa đối chiếu)"
+    return {
+        RecognitionLevel.COMMUNE_NTM: Sourced(0.90, commune, Confidence.LOW),
+        RecognitionLevel.COMMUNE_ADVANCED: Sourced(0.95, commune, Confidence.LOW),
+        RecognitionLevel.COMMUNE_MODEL: Sourced(0.95, commune, Confidence.LOW),
+        RecognitionLevel.DISTRICT_NTM: Sourced(0.90, "QĐ 320/QĐ-TTg (huyện NTM: hài lòng ≥ 90 %)", Confidence.VERIFIED),
+        RecognitionLevel.DISTRICT_ADVANCED: Sourced(0.90, "QĐ 320/QĐ-TTg (giả định như huyện NTM)", Confidence.LOW),
+    }
+
+
+def _survey_reach_defaults() -> dict[UnitKind, Sourced[float]]:
+    source = "Hướng dẫn của MTTQ tỉnh (Ninh Thuận, Tây Ninh), giai đoạn trước"
+    return {
+        UnitKind.COMMUNE: Sourced(0.70, f"{source}: ≥ 70 % số hộ khi xét xã", Confidence.MEDIUM),
+        UnitKind.DISTRICT: Sourced(0.60, f"{source}: ≥ 60 % số hộ khi xét huyện", Confidence.MEDIUM),
+    }
+
+
+def _confirmers_default() -> dict[str, tuple[str, ...]]:
+    # Seed 004 VI.3: Phòng Tài chính - Kế hoạch "thẩm tra nội dung nợ đọng xây dựng cơ bản";
+    # VI.12: Công an huyện owns security (19.2). Without districts the provincial "Sở" of the same field confirms.
+    return {
+        NO_CONSTRUCTION_DEBT: ("tc-kh", "so-tc", "so-tc-kh"),
+        NOT_COMPLEX_SECURITY: ("cong-an", "so-ca", "so-cong-an"),
+    }
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every number the guards and step limits use. Replace fields to configure a province or period."""
+
+    posting_days: Sourced[int] = Sourced(15, f"{UNVERIFIED_QD18}: niêm yết công khai báo cáo 15 ngày", Confidence.LOW)
+    posting_announcements: Sourced[int] = Sourced(
+        5, "Yêu cầu của dự án (issue 3): thông báo ít nhất 5 lần; chưa đối chiếu văn bản", Confidence.LOW
+    )
+    survey_reach: dict[UnitKind, Sourced[float]] = field(default_factory=_survey_reach_defaults)
+    satisfaction: dict[RecognitionLevel, Sourced[float]] = field(default_factory=_satisfaction_defaults)
+    vote_share: Sourced[float] = Sourced(
+        0.90, "TT 40/2014 (thủ tục Vĩnh Phúc): ≥ 90 % người dự họp đồng ý; chưa đối chiếu QĐ 18/2022", Confidence.MEDIUM
+    )
+    hamlet_announcement_days: Sourced[int] = Sourced(
+        10, "QĐ 2392/2017/QĐ-UBND Thanh Hóa (TTHC 1.007200): thông báo trên đài xã 10 ngày", Confidence.MEDIUM
+    )
+    hamlet_vote_share: Sourced[float] = Sourced(
+        0.90, "QĐ 2392/2017/QĐ-UBND Thanh Hóa: ≥ 90 % số phiếu đồng ý", Confidence.MEDIUM
+    )
+    model_income_margin: Sourced[float] = Sourced(
+        0.10, "QĐ 319/QĐ-TTg: thu nhập cao hơn ít nhất 10 % mức của xã NTM nâng cao", Confidence.VERIFIED
+    )
+    model_smart_hamlets: Sourced[int] = Sourced(
+        1, "QĐ 319/QĐ-TTg: có ít nhất 1 mô hình thôn thông minh", Confidence.VERIFIED
+    )
+    revocation_lower_share: Sourced[float] = Sourced(
+        0.30, f"{QD18}: 30 % đến dưới 50 % tiêu chí không đạt, có tiêu chí trọng yếu", Confidence.VERIFIED
+    )
+    revocation_upper_share: Sourced[float] = Sourced(0.50, f"{QD18}: từ 50 % tiêu chí không đạt", Confidence.VERIFIED)
+    district_revoked_communes_share: Sourced[float] = Sourced(
+        0.30, f"{QD18}: từ 30 % số xã bị thu hồi quyết định công nhận", Confidence.VERIFIED
+    )
+    #: condition → department codes (of the appraising authority) whose officers confirm it
+    condition_confirmers: dict[str, tuple[str, ...]] = field(default_factory=_confirmers_default)
+    #: an indicator no department owns is appraised by the authority's coordinator (True) or blocks submission
+    unowned_to_coordinator: Sourced[bool] = Sourced(
+        True,
+        "Thiết kế: Văn phòng điều phối/cơ quan thường trực thẩm tra chỉ tiêu chưa được phân công "
+        "(seed 004 không phân công tiêu chí 10)",
+        Confidence.LOW,
+    )
+    registration_confirmation_days: Sourced[int] = Sourced(
+        5,
+        "TT 40/2014 (thủ tục Lâm Đồng, Đắk Nông): UBND huyện xác nhận đăng ký trong 5 ngày làm việc",
+        Confidence.MEDIUM,
+    )
+    appraisal_days: dict[UnitKind, Sourced[int]] = field(
+        default_factory=lambda: {
+            UnitKind.DISTRICT: Sourced(
+                15,
+                "Thủ tục Thừa Thiên Huế (giai đoạn trước): UBND huyện trả lời trong 15 ngày làm việc",
+                Confidence.MEDIUM,
+            ),
+            UnitKind.PROVINCE: Sourced(
+                20, f"{UNVERIFIED_QD18}: thẩm định cấp tỉnh khoảng 20 ngày làm việc", Confidence.LOW
+            ),
+            UnitKind.COMMUNE: Sourced(10, "Chưa quy định (thôn): mặc định của hệ thống", Confidence.LOW),
+        }
+    )
+    decision_days: Sourced[int] = Sourced(
+        10, f"{UNVERIFIED_QD18}: quyết định công nhận 5-10 ngày làm việc sau tờ trình", Confidence.LOW
+    )
+
+    def satisfaction_for(self, level: RecognitionLevel) -> Sourced[float] | None:
+        return self.satisfaction.get(level)
+
+    def survey_reach_for(self, applicant_kind: UnitKind) -> Sourced[float] | None:
+        return self.survey_reach.get(applicant_kind)
+
+    def confirmers_of(self, condition: str) -> tuple[str, ...]:
+        return self.condition_confirmers.get(condition, ())
+
+    def conditions_confirmed_by(self, department_code: str) -> tuple[str, ...]:
+        return tuple(c for c, codes in self.condition_confirmers.items() if department_code in codes)
+
+
+DEFAULT_RULES = Rules()
