@@ -27,6 +27,21 @@ class Settings:
     mail_username: str = ""
     mail_password: str = ""
     mail_sender: str = "NTM Dossiers <no-reply@ntm.local>"
+    mail_timeout: float = 30.0
+    #: temporary SMTP failures (4xx, connection lost) tolerated before a message is marked failed
+    mail_max_attempts: int = 8
+    #: reminders go out this many days before a deadline's last day (0 = on the day) ...
+    reminder_offsets: tuple[int, ...] = (7, 3, 1, 0)
+    #: ... and the supervising coordinator is told this many days after it passed
+    escalation_offsets: tuple[int, ...] = (1,)
+    #: local time (Asia/Ho_Chi_Minh, "HH:MM") from which a day's reminders go out
+    reminder_send_at: str = "07:00"
+    #: one e-mail per person per run listing all their items
+    reminder_digest: bool = True
+    #: after downtime, a missed reminder older than this many days is not sent late
+    reminder_catch_up_days: int = 7
+    #: seconds between two runs of the scheduler's scan
+    scheduler_interval: int = 300
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -63,4 +78,19 @@ class Settings:
             mail_username=env.get("MAIL_USERNAME", ""),
             mail_password=env.get("MAIL_PASSWORD", ""),
             mail_sender=env.get("MAIL_SENDER", cls.mail_sender),
+            mail_timeout=float(env.get("MAIL_TIMEOUT", "") or cls.mail_timeout),
+            mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", "") or cls.mail_max_attempts),
+            reminder_offsets=_int_list(env.get("NTM_REMINDER_OFFSETS"), cls.reminder_offsets),
+            escalation_offsets=_int_list(env.get("NTM_ESCALATION_OFFSETS"), cls.escalation_offsets),
+            reminder_send_at=env.get("NTM_REMINDER_SEND_AT", "") or cls.reminder_send_at,
+            reminder_digest=flag("NTM_REMINDER_DIGEST") if env.get("NTM_REMINDER_DIGEST") else cls.reminder_digest,
+            reminder_catch_up_days=int(env.get("NTM_REMINDER_CATCH_UP_DAYS", "") or cls.reminder_catch_up_days),
+            scheduler_interval=int(env.get("NTM_SCHEDULER_INTERVAL", "") or cls.scheduler_interval),
         )
+
+
+def _int_list(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    """ "7, 3, 1, 0" → (7, 3, 1, 0); unset or blank → the default."""
+    if not text or not text.strip():
+        return default
+    return tuple(int(part) for part in text.replace(";", ",").split(",") if part.strip())

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import dossiers.models  # noqa: F401 - registers every table on Base.metadata
+import notifications.models  # noqa: F401 - and the outbox, calendar and deadline-override tables
 from dossiers.db import Base, make_engine
 from dossiers.settings import Settings
 from web import create_app
@@ -91,7 +92,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def app(settings: Settings, session_factory: sessionmaker[Session], engine: Engine) -> Flask:
     """The app, its requests and CLI bound to the test's rolled-back transaction."""
-    app = create_app(settings, TESTING=True)
+    app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
     app.extensions["ntm_database"].engine.dispose()
     app.extensions["ntm_database"] = Database(engine=engine, session_factory=session_factory)
     return app
