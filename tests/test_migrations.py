@@ -18,6 +18,7 @@ def test_upgrade_builds_a_schema_that_matches_the_models(empty_database_url: str
     app = create_app(Settings(instance_path=tmp_path / "instance", database_url=empty_database_url))
     with app.app_context():
         upgrade()
+    app.extensions["ntm_database"].engine.dispose()
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as connection:
@@ -29,7 +30,6 @@ def test_upgrade_builds_a_schema_that_matches_the_models(empty_database_url: str
         assert set(Base.metadata.tables) <= tables
     finally:
         engine.dispose()
-    app.extensions["ntm_database"].engine.dispose()
 
 
 def test_downgrade_to_base_removes_every_table(empty_database_url: str, tmp_path: Path) -> None:
@@ -37,10 +37,10 @@ def test_downgrade_to_base_removes_every_table(empty_database_url: str, tmp_path
     with app.app_context():
         upgrade()
         downgrade(revision="base")
+    app.extensions["ntm_database"].engine.dispose()
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
     finally:
         engine.dispose()
-    app.extensions["ntm_database"].engine.dispose()
