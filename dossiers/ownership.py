@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,25 +146,23 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
     return OwnershipLoad(authority=authority, years=years, rows=len(distinct_pairs) * len(years))
 
 
-def owners_by_indicator(
-    session: Session, authority: Unit, year: int, criteria_set: CriteriaSet
-) -> dict[int, list[Department]]:
-    """indicator id → owning departments (usually one, sometimes two) for a dossier's table."""
+def owning_department_ids(
+    session: Session, authority_unit_id: int, year: int, indicator_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """indicator id → ids of its owning departments (usually one, sometimes two) in an authority's table for a year."""
     rows = session.execute(
-        select(Ownership.indicator_id, Department)
-        .join(Department, Ownership.department_id == Department.id)
-        .join(Indicator, Ownership.indicator_id == Indicator.id)
-        .join(Criterion, Indicator.criterion_id == Criterion.id)
+        select(Ownership.indicator_id, Ownership.department_id)
         .where(
-            Ownership.authority_unit_id == authority.id,
+            Ownership.authority_unit_id == authority_unit_id,
             Ownership.year == year,
-            Criterion.criteria_set_id == criteria_set.id,
+            Ownership.indicator_id.in_(list(indicator_ids)),
         )
-        .order_by(Department.id)
+        .order_by(Ownership.department_id)
     ).all()
-    owners: dict[int, list[Department]] = defaultdict(list)
-    for indicator_id, department in rows:
-        owners[indicator_id].append(department)
+    owners: dict[int, list[int]] = defaultdict(list)
+    for indicator_id, department_id in rows:
+        if department_id not in owners[indicator_id]:
+            owners[indicator_id].append(department_id)
     return dict(owners)
 
 
@@ -233,8 +232,12 @@ class OwnershipCheck:
 
 
 def check_ownership(session: Session, authority: Unit, year: int, criteria_set: CriteriaSet) -> OwnershipCheck:
-    owners = owners_by_indicator(session, authority, year, criteria_set)
     indicators = criteria_set.indicators()
+    owner_ids = owning_department_ids(session, authority.id, year, (i.id for i in indicators))
+    owners = {
+        indicator_id: [session.get_one(Department, department_id) for department_id in department_ids]
+        for indicator_id, department_ids in owner_ids.items()
+    }
     remarks = session.scalars(
         select(OwnershipRemark)
         .where(

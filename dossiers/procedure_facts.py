@@ -23,12 +23,12 @@ from dossiers.models import (
     Delegation,
     Dossier,
     ModelConditions,
-    Ownership,
     Recognition,
     Unit,
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.ownership import owning_department_ids
 from workflow.engine import Grant, Party, Procedure
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
 from workflow.procedures import PREREQUISITES, procedure_for
@@ -79,22 +79,8 @@ def holds_recognition(session: Session, unit: Unit, level: RecognitionLevel) -> 
 
 def owners_by_indicator(session: Session, dossier: Dossier) -> dict[int, list[int]]:
     """indicator id → department ids of the dossier's ownership table (authority, year, set)."""
-    indicator_ids = [indicator.id for indicator in dossier.criteria_set.indicators()]
-    rows = session.execute(
-        select(Ownership.indicator_id, Ownership.department_id)
-        .where(
-            Ownership.authority_unit_id == dossier.authority_unit_id,
-            Ownership.year == dossier.year,
-            Ownership.indicator_id.in_(indicator_ids),
-        )
-        .order_by(Ownership.department_id)
-    ).all()
-    owners: dict[int, list[int]] = {}
-    for indicator_id, department_id in rows:
-        owners.setdefault(indicator_id, [])
-        if department_id not in owners[indicator_id]:
-            owners[indicator_id].append(department_id)
-    return owners
+    indicator_ids = (indicator.id for indicator in dossier.criteria_set.indicators())
+    return owning_department_ids(session, dossier.authority_unit_id, dossier.year, indicator_ids)
 
 
 def tasks_of(session: Session, dossier: Dossier) -> list[AppraisalTask]:
