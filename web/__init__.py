@@ -27,12 +27,14 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     from web import auth, errors, filters, views
     from web.session import close_request_session
+    from web.workspace.views import bp as workspace
 
     app.teardown_appcontext(close_request_session)
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(workspace)
 
     from web.cli import register_commands
 

@@ -1,14 +1,17 @@
-"""Pages: the unit directory (public: official names and codes) and dossiers (signed-in, scoped)."""
+"""Pages: the unit directory (public: official names and codes) with the dossiers a signed-in person may
+see and, for the unit's own officers, the registration form. The dossier pages are in `web.workspace`."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from dossiers.access import can_view_dossier
 from dossiers.models import Department, Dossier, Unit
+from web.clock import request_now
 from web.session import request_session
+from web.workspace import pages
+from web.workspace.forms import FormState
 
 bp = Blueprint("views", __name__)
 
@@ -20,25 +23,33 @@ def index() -> str:
 
 
 @bp.route("/don-vi/<int:unit_id>")
-def unit(unit_id: int) -> str:
+def unit(unit_id: int) -> str | tuple[str, int]:
+    found = request_session().get(Unit, unit_id) or abort(404)
+    return render_unit(found)
+
+
+def render_unit(found: Unit, form: FormState | None = None, status: int = 200) -> str | tuple[str, int]:
+    """The unit page; after a refused registration, with the form as it was sent and the message."""
     session = request_session()
-    found = session.get(Unit, unit_id) or abort(404)
     departments = session.scalars(
         select(Department).where(Department.unit_id == found.id).order_by(Department.id)
     ).all()
     dossiers: list[Dossier] = []
+    register = None
     if current_user.is_authenticated:
+        user, now = current_user._get_current_object(), request_now()
         candidates = session.scalars(
             select(Dossier).where(Dossier.unit_id.in_([found.id, *(c.id for c in found.children)])).order_by(Dossier.id)
         ).all()
-        dossiers = [d for d in candidates if can_view_dossier(current_user, d)]
-    return render_template("unit.html", unit=found, departments=departments, dossiers=dossiers)
-
-
-@bp.route("/ho-so/<int:dossier_id>")
-@login_required
-def dossier(dossier_id: int) -> str:
-    found = request_session().get(Dossier, dossier_id) or abort(404)
-    if not can_view_dossier(current_user, found):
-        abort(403)
-    return render_template("dossier.html", dossier=found)
+        people = pages.principals(session, user, now)
+        dossiers = [d for d in candidates if pages.may_view(session, user, now, d, people)]
+        register = pages.register_options(session, user, now, found)
+    html = render_template(
+        "unit.html",
+        unit=found,
+        departments=departments,
+        dossiers=dossiers,
+        register=register,
+        form=form or FormState(),
+    )
+    return (html, status) if status != 200 else html

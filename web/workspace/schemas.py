@@ -1,0 +1,255 @@
+"""Form schemas of the dossier workspace (marshmallow): raw form text in, typed values or Vietnamese messages out.
+
+Only the shape of the input is checked here (numbers are numbers, dates are dates, a reason is given
+for each returned indicator, text fits its column); whether the action is allowed and whether its
+conditions hold is the services' answer, never the schemas'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, types, validate, validates_schema
+from werkzeug.datastructures import MultiDict
+
+from dossiers.procedure_service import PLAIN_ACTIONS
+from workflow.procedures import PROCEDURES
+from workflow.rules import CONDITION_LABELS
+from workflow.vocabulary import DossierKind
+
+#: PostgreSQL's integer column; larger numbers would fail in the database instead of in the form
+MAX_INT = 2**31 - 1
+#: money columns are BigInteger; no commune earns more than this per person and year
+MAX_MONEY = 10**15
+MAX_TEXT = 4000
+
+REQUIRED = "Chưa nhập."
+#: levels a dossier can be registered for: those with a recognition procedure
+REGISTRABLE_LEVELS = tuple(level.value for level, kind in PROCEDURES if kind == DossierKind.RECOGNITION)
+
+
+class _Vietnamese:
+    """Vietnamese messages for the errors every field shares."""
+
+    default_error_messages: types.ErrorMessages = {  # noqa: RUF012 - marshmallow's declarative protocol
+        "required": REQUIRED,
+        "null": REQUIRED,
+        "validator_failed": "Giá trị không hợp lệ.",
+    }
+
+
+class Integer(_Vietnamese, fields.Integer):
+    default_error_messages: types.ErrorMessages = {  # noqa: RUF012
+        "invalid": "Phải là số nguyên.",
+        "too_large": "Số quá lớn.",
+    }
+
+    def __init__(self, *, minimum: int = 0, maximum: int = MAX_INT, **kwargs: Any) -> None:
+        super().__init__(
+            strict=False,
+            validate=validate.Range(min=minimum, max=maximum, error="Phải là số từ {min} đến {max}."),
+            **kwargs,
+        )
+
+
+class Boolean(_Vietnamese, fields.Boolean):
+    default_error_messages: types.ErrorMessages = {"invalid": "Chọn có hoặc không."}  # noqa: RUF012
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(truthy={"1", "true", "on", "yes", "co"}, falsy={"0", "false", "off", "no", "khong"}, **kwargs)
+
+
+class Text(_Vietnamese, fields.String):
+    """Trimmed text without control characters (PostgreSQL refuses NUL), at most `max_length` characters."""
+
+    default_error_messages: types.ErrorMessages = {  # noqa: RUF012
+        "invalid": "Phải là văn bản.",
+        "control": "Có ký tự không hợp lệ.",
+        "too_long": "Dài quá {max} ký tự.",
+    }
+
+    def __init__(self, *, max_length: int = MAX_TEXT, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+            raise self.make_error("control")
+        if len(text) > self.max_length:
+            raise self.make_error("too_long", max=self.max_length)
+        return text
+
+
+class VnDate(_Vietnamese, fields.Field[dt.date]):
+    """A day as people write it in Vietnam (dd/mm/yyyy); the ISO form a date picker sends is accepted too."""
+
+    default_error_messages: types.ErrorMessages = {"invalid": "Ngày không hợp lệ (nhập theo dạng dd/mm/yyyy)."}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> dt.date:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        text = value.strip()
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                day = dt.datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+            if 2000 <= day.year <= 2100:
+                return day
+        raise self.make_error("invalid")
+
+
+def _one_of(choices: Any) -> validate.OneOf:
+    return validate.OneOf(list(choices), error="Giá trị không hợp lệ.")
+
+
+class FormSchema(Schema):
+    """Blank inputs count as not given; unknown inputs (the CSRF token, buttons) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _prepare(self, data: Mapping[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        kept: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, str) and not value.strip():
+                continue
+            if isinstance(value, list):
+                value = [v for v in value if not (isinstance(v, str) and not v.strip())]
+            kept[key] = value
+        return self.reshape(kept)
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Subclasses regroup inputs here (after blanks are dropped)."""
+        return data
+
+
+class DossierFormSchema(FormSchema):
+    """Every form that changes a dossier carries the version the person saw."""
+
+    version = Integer(required=True, minimum=1)
+
+
+class PlainActionSchema(DossierFormSchema):
+    action = Text(required=True, max_length=60, validate=_one_of(sorted(PLAIN_ACTIONS)))
+    comment = Text(load_default=None)
+    decision_number = Text(load_default=None, max_length=80)
+
+
+class AssessmentSchema(DossierFormSchema):
+    code = Text(required=True, max_length=20)
+    met = Boolean(required=True)
+    value = Text(load_default=None)
+    note = Text(load_default=None)
+
+
+class PostingSchema(DossierFormSchema):
+    start = VnDate(required=True)
+    end = VnDate(required=True)
+    announcements = Integer(required=True, maximum=1000)
+
+    @validates_schema
+    def _ordered(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("Ngày kết thúc phải từ ngày bắt đầu trở đi.", "end")
+
+
+class AnnouncementSchema(DossierFormSchema):
+    start = VnDate(required=True)
+    end = VnDate(required=True)
+
+    @validates_schema
+    def _ordered(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("Ngày kết thúc phải từ ngày bắt đầu trở đi.", "end")
+
+
+class SurveySchema(DossierFormSchema):
+    households_total = Integer(required=True)
+    households_reached = Integer(required=True)
+    households_satisfied = Integer(required=True)
+
+
+class VoteSchema(DossierFormSchema):
+    votes_total = Integer(required=True)
+    votes_in_favour = Integer(required=True)
+
+
+class ModelConditionsSchema(DossierFormSchema):
+    income_per_capita = Integer(required=True, maximum=MAX_MONEY)
+    advanced_income_level = Integer(required=True, maximum=MAX_MONEY)
+    smart_hamlet_models = Integer(required=True, maximum=10_000)
+    outstanding_field = Text(required=True, max_length=40)
+    outstanding_field_met = Boolean(required=True)
+
+
+class ConditionSchema(DossierFormSchema):
+    condition = Text(required=True, max_length=40, validate=_one_of(CONDITION_LABELS))
+    holds = Boolean(required=True)
+    note = Text(load_default=None)
+
+
+APPROVE = "approve"
+RETURN = "return"
+
+
+class AppraisalSchema(DossierFormSchema):
+    """One department's answer: the indicators ticked, approved or returned (each returned one with a reason)."""
+
+    task = Integer(required=True, minimum=1)
+    decision = Text(required=True, max_length=10, validate=_one_of((APPROVE, RETURN)))
+    codes = fields.List(
+        Text(max_length=20),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="Chọn ít nhất một chỉ tiêu."),
+        error_messages={"required": "Chọn ít nhất một chỉ tiêu.", "invalid": "Danh sách chỉ tiêu không hợp lệ."},
+    )
+    reasons = fields.Dict(keys=fields.String(), values=Text(), load_default=dict)
+    comment = Text(load_default=None)
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`reason-<code>` inputs become one mapping (blank reasons were dropped already)."""
+        gathered = {key: value for key, value in data.items() if not key.startswith("reason-")}
+        gathered["reasons"] = {
+            key.removeprefix("reason-"): value for key, value in data.items() if key.startswith("reason-")
+        }
+        return gathered
+
+    @validates_schema
+    def _reasons_given(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        if data["decision"] != RETURN:
+            return
+        blank = [code for code in data["codes"] if not data["reasons"].get(code)]
+        if blank:
+            raise ValidationError(f"Cần ghi lý do trả lại cho chỉ tiêu {', '.join(blank)}.", "reasons")
+
+
+class RegisterSchema(FormSchema):
+    level = Text(required=True, max_length=30, validate=_one_of(REGISTRABLE_LEVELS))
+    year = Integer(required=True, minimum=2000, maximum=2100)
+    criteria_set = Integer(required=True, minimum=1)
+
+
+def form_data(form: MultiDict[str, str], list_fields: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The submitted form as a dict: one value per name, a list for names a schema reads as a list."""
+    return {key: form.getlist(key) if key in list_fields else form.get(key, "") for key in form}
+
+
+def error_messages(error: ValidationError) -> dict[str, str]:
+    """field name → one Vietnamese line (marshmallow nests messages in lists and dicts)."""
+
+    def flatten(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, Mapping):
+            return [line for inner in value.values() for line in flatten(inner)]
+        if isinstance(value, list | tuple):
+            return [line for inner in value for line in flatten(inner)]
+        return [str(value)]
+
+    messages = error.messages if isinstance(error.messages, Mapping) else {"_schema": error.messages}
+    return {str(field): " ".join(dict.fromkeys(flatten(value))) for field, value in messages.items()}
