@@ -193,7 +193,9 @@ def _conflicts_are_stale(service: Callable[P, R]) -> Callable[P, R]:
         try:
             return service(*args, **kwargs)
         except StaleDataError as exc:
-            raise StaleDossier(None) from exc
+            dossier = next((arg for arg in (*args, *kwargs.values()) if isinstance(arg, Dossier)), None)
+            # read without a refresh: after a failed flush the row cannot be loaded until the caller rolls back
+            raise StaleDossier(dossier.__dict__.get("id") if dossier is not None else None) from exc
 
     return wrapper
 

@@ -240,17 +240,24 @@ class Procedure:
     def check(self, state: str, action: str, grants: Collection[Grant]) -> Grant:
         """Raise ActionNotAllowed or NotPermitted; return the grant the action is taken under."""
         if action not in self.actions or not self.machine.events[action].transitions.get(state):
+            allowed = self.allowed_actions(state, grants) or self.actions_from(state)
             raise ActionNotAllowed(
                 state,
                 action,
-                self.allowed_actions(state, grants) or self.actions_from(state),
+                allowed,
                 state_label=self.state_label(state),
+                action_label=self.action_label(action),
+                allowed_labels=[self.action_label(name) for name in allowed],
             )
         grant = self._matching_grant(action, grants)
         if grant is None:
             who = join_vi(g.label() for g in self.action(action).grants)
-            raise NotPermitted(action, f"chỉ {who} được thực hiện thao tác này")
+            raise NotPermitted(action, f"chỉ {who} được thực hiện thao tác này", action_label=self.action_label(action))
         return grant
+
+    def action_label(self, name: str) -> str:
+        """The Vietnamese name of an action, or its code when the procedure has no such action."""
+        return self.action(name).label if name in self.actions else name
 
     def missing(self, state: str, action: str, facts: Facts, rules: Rules = DEFAULT_RULES) -> list[str]:
         """What prevents `action` in `state`: empty if one of its transitions has all guards holding."""
@@ -280,10 +287,10 @@ class Procedure:
         grant = self.check(state, action, grants)
         missing = self.missing(state, action, facts, rules)
         if missing:
-            raise GuardFailed(action, missing)
+            raise GuardFailed(action, missing, action_label=self.action_label(action))
         cursor = _Cursor(state)
         if not self.machine.events[action].trigger(cursor, facts, rules):
-            raise GuardFailed(action, ["điều kiện của thao tác không thỏa mãn"])
+            raise GuardFailed(action, ["điều kiện của thao tác không thỏa mãn"], action_label=self.action_label(action))
         return Transit(action=action, from_state=state, to_state=cursor.state, grant=grant)
 
     def replay(self, steps: Iterable[tuple[str, str | None, str | None]]) -> str | None:

@@ -30,34 +30,45 @@ class WorkflowError(Exception):
 class ActionNotAllowed(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
     """The action does not exist in this procedure or cannot be taken in the dossier's current state."""
 
-    def __init__(self, state: str, action: str, allowed: Sequence[str], *, state_label: str | None = None) -> None:
+    def __init__(
+        self,
+        state: str,
+        action: str,
+        allowed: Sequence[str],
+        *,
+        state_label: str | None = None,
+        action_label: str | None = None,
+        allowed_labels: Sequence[str] | None = None,
+    ) -> None:
         self.state = state
         self.action = action
         self.allowed = tuple(allowed)
         shown = state_label or state
         if self.allowed:
-            hint = f"Các thao tác được phép ở trạng thái này: {', '.join(self.allowed)}."
+            hint = f"Các thao tác được phép ở trạng thái này: {', '.join(allowed_labels or self.allowed)}."
         else:
             hint = "Không còn thao tác nào ở trạng thái này."
-        super().__init__(f"Hồ sơ đang ở trạng thái «{shown}» ({state}): không thể thực hiện «{action}». {hint}")
+        super().__init__(
+            f"Hồ sơ đang ở trạng thái «{shown}» ({state}): không thể thực hiện «{action_label or action}». {hint}"
+        )
 
 
 class NotPermitted(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
     """The actor (or the person they substitute for) may not take this action on this dossier."""
 
-    def __init__(self, action: str, reason: str) -> None:
+    def __init__(self, action: str, reason: str, *, action_label: str | None = None) -> None:
         self.action = action
         self.reason = reason
-        super().__init__(f"Không có quyền thực hiện «{action}»: {reason}.")
+        super().__init__(f"Không có quyền thực hiện «{action_label or action}»: {reason}.")
 
 
 class GuardFailed(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
     """A condition of the action does not hold; `missing` lists what is missing, in Vietnamese."""
 
-    def __init__(self, action: str, missing: Sequence[str]) -> None:
+    def __init__(self, action: str, missing: Sequence[str], *, action_label: str | None = None) -> None:
         self.action = action
         self.missing = tuple(missing)
-        super().__init__(f"Chưa thể thực hiện «{action}»: {'; '.join(self.missing)}.")
+        super().__init__(f"Chưa thể thực hiện «{action_label or action}»: {'; '.join(self.missing)}.")
 
 
 class StaleDossier(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
@@ -65,7 +76,8 @@ class StaleDossier(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
 
     def __init__(self, dossier_id: int | None, detail: str | None = None) -> None:
         self.dossier_id = dossier_id
-        message = f"Hồ sơ {dossier_id} vừa được người khác thay đổi; thao tác chưa được ghi nhận, vui lòng tải lại."
+        subject = f"Hồ sơ {dossier_id}" if dossier_id is not None else "Hồ sơ"
+        message = f"{subject} vừa được người khác thay đổi; thao tác chưa được ghi nhận, vui lòng tải lại."
         if detail:
             message = f"{message} ({detail})"
         super().__init__(message)

@@ -173,7 +173,9 @@ def test_refusal_names_the_state_and_the_allowed_actions() -> None:
     message = str(refused.value)
     assert "Lấy ý kiến, hoàn thiện hồ sơ" in message and "consultation" in message
     for action in ("record_posting", "record_survey", "record_vote", "submit", "withdraw", "record_assessment"):
-        assert action in message
+        assert action in refused.value.allowed
+        assert procedure.action_label(action) in message  # people read the Vietnamese name, code reads `allowed`
+    assert f"«{procedure.action_label('recognise')}»" in message
 
 
 def test_not_permitted_names_who_may() -> None:
