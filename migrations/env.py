@@ -9,12 +9,8 @@ from alembic import context
 from sqlalchemy.engine import Connection, Engine
 
 import dossiers.models  # noqa: F401 - registers every table
+import notifications.models  # noqa: F401 - and the outbox's
 from dossiers.db import Base, make_engine
-
-try:  # notifications' tables, once that package defines models
-    import notifications.models  # noqa: F401
-except ModuleNotFoundError:  # pragma: no cover - the package always ships it
-    pass
 
 config = context.config
 if config.config_file_name is not None:

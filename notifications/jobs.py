@@ -62,8 +62,15 @@ class PlanReport:
 
 
 def _new_item(
-    obligation: Obligation, person_id: int, planned: PlannedReminder, status: ItemStatus, now: dt.datetime, *,
-    policy: ReminderPolicy, base_url: str, reason: str | None = None,
+    obligation: Obligation,
+    person_id: int,
+    planned: PlannedReminder,
+    status: ItemStatus,
+    now: dt.datetime,
+    *,
+    policy: ReminderPolicy,
+    base_url: str,
+    reason: str | None = None,
 ) -> OutboxItem:
     return OutboxItem(
         obligation_key=obligation.key,
@@ -167,7 +174,13 @@ def plan_reminders(
                 )
                 for missed in decision.skip:
                     item = _new_item(
-                        obligation, person.id, missed, ItemStatus.SKIPPED, now, policy=policy, base_url=base_url,
+                        obligation,
+                        person.id,
+                        missed,
+                        ItemStatus.SKIPPED,
+                        now,
+                        policy=policy,
+                        base_url=base_url,
                         reason="không gửi: lỡ lịch khi hệ thống ngừng, đã có nhắc nhở mới hơn hoặc đã quá cũ",
                     )
                     session.add(item)

@@ -91,17 +91,17 @@ class Obligation:
 
 
 def unit_label(unit: Unit) -> str:
-    """"Xã Lê Lai", "Huyện Thạch An"."""
+    """ "Xã Lê Lai", "Huyện Thạch An"."""
     return f"{UNIT_KIND_LABELS.get(UnitKind(unit.kind), unit.kind)} {unit.name}"
 
 
 def unit_label_in_text(unit: Unit) -> str:
-    """"huyện Thạch An": the kind in lower case, as inside a sentence."""
+    """ "huyện Thạch An": the kind in lower case, as inside a sentence."""
     return f"{UNIT_KIND_LABELS.get(UnitKind(unit.kind), unit.kind).lower()} {unit.name}"
 
 
 def department_label(department: Department) -> str:
-    """"Phòng Tài chính - Kế hoạch (huyện Thạch An)"."""
+    """ "Phòng Tài chính - Kế hoạch (huyện Thạch An)"."""
     return f"{department.name} ({unit_label_in_text(department.unit)})"
 
 
@@ -296,9 +296,9 @@ def _department_obligations(
     submitted = {
         (code, period, department_id)
         for code, period, department_id in session.execute(
-            select(
-                ReportSubmission.obligation_code, ReportSubmission.period, ReportSubmission.department_id
-            ).where(ReportSubmission.department_id.is_not(None), ReportSubmission.period.like(f"{year}%"))
+            select(ReportSubmission.obligation_code, ReportSubmission.period, ReportSubmission.department_id).where(
+                ReportSubmission.department_id.is_not(None), ReportSubmission.period.like(f"{year}%")
+            )
         ).all()
     }
     departments = session.scalars(

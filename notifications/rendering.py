@@ -36,7 +36,7 @@ _ENV.filters["vn_date"] = vn_date
 
 
 def describe_days(last_day: dt.date, today: dt.date) -> str:
-    """"còn 3 ngày", "hôm nay là hạn cuối", "đã quá hạn 2 ngày"."""
+    """ "còn 3 ngày", "hôm nay là hạn cuối", "đã quá hạn 2 ngày"."""
     days = (last_day - today).days
     if days > 0:
         return f"còn {days} ngày"

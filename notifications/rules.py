@@ -95,9 +95,7 @@ def remove_calendar_day(session: Session, actor: User, day: dt.date) -> bool:
 
 
 def _may_override(actor: User, authority: Unit) -> bool:
-    return any(
-        a.role == Role.ADMIN or (a.role == Role.COORDINATOR and a.unit_id == authority.id) for a in actor.roles
-    )
+    return any(a.role == Role.ADMIN or (a.role == Role.COORDINATOR and a.unit_id == authority.id) for a in actor.roles)
 
 
 def set_deadline_override(

@@ -133,9 +133,7 @@ class SmtpTransport:
                 code=exc.smtp_code,
                 connection=True,
             )
-        return TemporaryDeliveryError(
-            f"không kết nối được máy chủ thư {self.host}:{self.port}: {exc}", connection=True
-        )
+        return TemporaryDeliveryError(f"không kết nối được máy chủ thư {self.host}:{self.port}: {exc}", connection=True)
 
     def send(self, message: Message) -> None:
         reused = self._connection is not None

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
-echo "== ruff";        ruff check .
+echo "== ruff";        ruff check . && ruff format --check .
 echo "== mypy";        mypy
 echo "== import-linter"; lint-imports
 

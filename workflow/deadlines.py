@@ -362,8 +362,7 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
         schedule=yearly(2, 20),
         unit_kinds=(UnitKind.COMMUNE.value,),
         source=(
-            "Seed 001: KH 138/KH-UBND xã Xuân Lương 2024, mục 7: "
-            "'hoàn thành xây dựng Kế hoạch xong trước 20/02/2024'"
+            "Seed 001: KH 138/KH-UBND xã Xuân Lương 2024, mục 7: 'hoàn thành xây dựng Kế hoạch xong trước 20/02/2024'"
         ),
         confidence=Confidence.VERIFIED,
     ),

@@ -317,9 +317,7 @@ def test_a_newer_reminder_supersedes_one_not_yet_sent(
 
 
 @pytest.mark.parametrize("digest", [True, False])
-def test_digest_or_one_e_mail_per_item(
-    session: Session, world: World, base_url: str, digest: bool
-) -> None:
+def test_digest_or_one_e_mail_per_item(session: Session, world: World, base_url: str, digest: bool) -> None:
     transport = RecordingTransport()
     run(session, at(D(2025, 9, 12)), ReminderPolicy(digest=digest), transport, base_url)
     to_officer = [m for m in transport.sent if "xa0.0@" in str(m["To"])]

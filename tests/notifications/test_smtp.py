@@ -222,9 +222,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
-def test_starttls_and_login(
-    session: Session, world: World, mailbox: Mailbox, certificate: tuple[Path, Path]
-) -> None:
+def test_starttls_and_login(session: Session, world: World, mailbox: Mailbox, certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     check = PasswordCheck("ntm", "mat-khau-smtp")
     with running_smtp(

@@ -48,7 +48,9 @@ def test_the_home_page_shows_the_province_with_and_without_district(
     assert f"/don-vi/{demo.new_communes['Thạch An'].id}" in page  # commune directly under the province
 
 
-def test_a_merged_commune_shows_what_it_was_formed_from(client: FlaskClient, session: Session, now: dt.datetime) -> None:
+def test_a_merged_commune_shows_what_it_was_formed_from(
+    client: FlaskClient, session: Session, now: dt.datetime
+) -> None:
     demo = _demo(session, now)
     page = client.get(f"/don-vi/{demo.new_communes['Thạch An'].id}").get_data(as_text=True)
     assert "Hình thành từ" in page and "Vân Trình" in page and "Lê Lai" in page
