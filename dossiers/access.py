@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
 from dossiers.models import Dossier, Unit, User
+from dossiers.procedure_facts import active_delegators, vietnam_today
 from workflow.vocabulary import Role
 
 
@@ -24,3 +30,15 @@ def can_view_dossier(user: User, dossier: Dossier) -> bool:
         ):
             return True
     return False
+
+
+def principals(session: Session, user: User, now: dt.datetime) -> list[User]:
+    """The user and the officers who named them substitute for today (whose work they may do)."""
+    return [user, *active_delegators(session, user, vietnam_today(now))]
+
+
+def may_view(
+    session: Session, user: User, now: dt.datetime, dossier: Dossier, people: Sequence[User] | None = None
+) -> bool:
+    """Read access of the user, or of any officer they substitute for today (`people`, when already known)."""
+    return any(can_view_dossier(person, dossier) for person in people or principals(session, user, now))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from dossiers.access import can_view_dossier
+from dossiers.access import may_view, principals
 from dossiers.models import (
     AppraisalTask,
     AuditEvent,
@@ -33,7 +33,6 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import (
-    active_delegators,
     build_facts,
     grants_of,
     open_appraisal_tasks,
@@ -115,18 +114,6 @@ def role_label(role: str | None) -> str:
         return ROLE_LABELS[Role(role)]
     except ValueError:
         return role
-
-
-def principals(session: Session, user: User, now: dt.datetime) -> list[User]:
-    """The user and the officers who named them substitute for today (whose work they may do)."""
-    return [user, *active_delegators(session, user, vietnam_today(now))]
-
-
-def may_view(
-    session: Session, user: User, now: dt.datetime, dossier: Dossier, people: Sequence[User] | None = None
-) -> bool:
-    """Read access (dossiers.access), also through the officers the user substitutes for today."""
-    return any(can_view_dossier(person, dossier) for person in people or principals(session, user, now))
 
 
 def answerable_tasks(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from dossiers import procedure_service as service
+from dossiers.access import may_view
 from dossiers.models import AppraisalTask, CriteriaSet, Dossier, Unit, User
 from dossiers.procedure_facts import procedure_of
 from web.clock import request_now
@@ -60,7 +61,7 @@ def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -
     dossier = session.get(Dossier, dossier_id)
     if dossier is None:
         abort(404)
-    if not pages.may_view(session, user, now, dossier):
+    if not may_view(session, user, now, dossier):
         abort(403)
     return dossier
 
