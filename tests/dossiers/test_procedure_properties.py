@@ -11,6 +11,7 @@ a savepoint rolled back at its end.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from collections.abc import Iterator
 
@@ -41,7 +42,7 @@ from workflow.errors import WorkflowError
 from workflow.rules import CONDITION_LABELS, DEFAULT_RULES
 from workflow.vocabulary import RecognitionLevel, Role, UnitKind
 
-TOTAL_ACTIONS = int(__import__("os").environ.get("NTM_PROPERTY_ACTIONS", "10000"))
+TOTAL_ACTIONS = int(os.environ.get("NTM_PROPERTY_ACTIONS", "10000"))
 STEPS_PER_RUN = 60
 
 #: (applicant unit attribute, level, criteria set attribute, registering officer, registration time)
