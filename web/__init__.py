@@ -36,6 +36,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(workspace)
 
+    from web.admin import bp as admin
+
+    app.register_blueprint(admin)
+
     from web.cli import register_commands
 
     register_commands(app)
