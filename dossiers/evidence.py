@@ -13,7 +13,7 @@ import mimetypes
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ def store_evidence(
     storage_root: Path,
     *,
     dossier: Dossier,
-    stream: BinaryIO,
+    stream: IO[bytes],
     original_name: str,
     uploaded_by: User | None,
     now: dt.datetime,

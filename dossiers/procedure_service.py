@@ -15,13 +15,15 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from pathlib import Path
+from typing import IO, Any, ParamSpec, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from dossiers.evidence import EvidenceTooLargeError, store_evidence
 from dossiers.models import (
     AppraisalItem,
     AppraisalTask,
@@ -56,7 +58,7 @@ from dossiers.procedure_facts import (
 )
 from workflow.engine import SYSTEM, Grant, Party, Procedure, Transit
 from workflow.errors import GuardFailed, NotPermitted, StaleDossier, join_vi
-from workflow.procedures import FALLBACK_APPRAISER, procedure_for
+from workflow.procedures import ATTACH_EVIDENCE, FALLBACK_APPRAISER, procedure_for
 from workflow.revocation import revocation_finding
 from workflow.routes import route_for
 from workflow.rules import CONDITION_LABELS, DEFAULT_RULES, Rules
@@ -769,6 +771,62 @@ def record_assessment(
     assessment.assessed_at = now
     _acted(session, now, dossier, acting, payload={"indicator": code, "met": met, "value": value})
     return assessment
+
+
+@_conflicts_are_stale
+def attach_evidence(
+    session: Session,
+    actor: User,
+    now: dt.datetime,
+    dossier: Dossier,
+    *,
+    storage_root: Path,
+    stream: IO[bytes],
+    original_name: str,
+    code: str | None = None,
+    mime_type: str | None = None,
+    on_behalf_of: User | None = None,
+    expected_version: int | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Evidence:
+    """Attach a file to the dossier (to one indicator when `code` is given), stored by its SHA-256."""
+    acting = _begin(
+        session,
+        actor,
+        now,
+        dossier,
+        ATTACH_EVIDENCE,
+        on_behalf_of=on_behalf_of,
+        expected_version=expected_version,
+        rules=rules,
+    )
+    indicator = None
+    if code:
+        indicator = next((i for i in dossier.criteria_set.indicators() if i.code == code), None)
+        if indicator is None:
+            raise GuardFailed(ATTACH_EVIDENCE, [f"bộ tiêu chí {dossier.criteria_set.label} không có chỉ tiêu {code}"])
+    try:
+        evidence = store_evidence(
+            session,
+            storage_root,
+            dossier=dossier,
+            stream=stream,
+            original_name=original_name,
+            uploaded_by=acting.user,
+            now=now,
+            indicator=indicator,
+            mime_type=mime_type,
+        )
+    except EvidenceTooLargeError as exc:
+        raise GuardFailed(ATTACH_EVIDENCE, [str(exc).rstrip(".")]) from exc
+    _acted(
+        session,
+        now,
+        dossier,
+        acting,
+        payload={"evidence": evidence.id, "sha256": evidence.sha256, "name": evidence.original_name, "indicator": code},
+    )
+    return evidence
 
 
 @_conflicts_are_stale

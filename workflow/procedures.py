@@ -55,6 +55,8 @@ MILESTONES = (SUBMITTED, COMPLETE)
 
 #: the submission action, the same name in every procedure
 SUBMIT = "submit"
+#: the applicant attaches an evidence file while its assessments may still change
+ATTACH_EVIDENCE = "attach_evidence"
 
 UNIT = Grant(Role.UNIT_OFFICER, Party.APPLICANT)
 FRONT = Grant(Role.FRONT_OFFICER, Party.APPLICANT)
@@ -127,6 +129,7 @@ def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
         ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
         ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
         ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
         *((ActionDef("record_model_conditions", "Kê khai điều kiện xã kiểu mẫu", (UNIT,)),) if model else ()),
         ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
         ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
@@ -145,6 +148,7 @@ def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
         TransitionDef("confirm_registration", ("registered",), "self_assessment"),
         TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
         TransitionDef("record_assessment", editable, None),
+        TransitionDef(ATTACH_EVIDENCE, editable, None),
         *((TransitionDef("record_model_conditions", editable, None),) if model else ()),
         TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
         TransitionDef("record_posting", ("consultation",), None),
@@ -206,6 +210,7 @@ def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
     actions = (
         ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
         ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
         ActionDef(SUBMIT, "Gửi hồ sơ lên UBND xã", (UNIT,)),
         *_appraisal_actions((TEAM, OWNER)),
         ActionDef("resubmit", "Gửi lại hồ sơ đã bổ sung", (UNIT,)),
@@ -218,6 +223,7 @@ def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
     transitions = (
         TransitionDef("withdraw", editable, "withdrawn"),
         TransitionDef("record_assessment", editable, None),
+        TransitionDef(ATTACH_EVIDENCE, editable, None),
         TransitionDef(
             SUBMIT, ("self_assessment",), "under_appraisal", (ALL_ASSESSED, ALL_MET, OWNERSHIP_COMPLETE, *extra)
         ),
@@ -270,6 +276,7 @@ def district_recognition(level: RecognitionLevel) -> ProcedureDef:
         ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
         ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
         ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
         ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
         ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
         ActionDef("record_survey", "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
@@ -285,6 +292,7 @@ def district_recognition(level: RecognitionLevel) -> ProcedureDef:
         TransitionDef("confirm_registration", ("registered",), "self_assessment"),
         TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
         TransitionDef("record_assessment", editable, None),
+        TransitionDef(ATTACH_EVIDENCE, editable, None),
         TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
         TransitionDef("record_posting", ("consultation",), None),
         TransitionDef("record_survey", ("consultation",), None),
@@ -342,6 +350,7 @@ def revocation(level: RecognitionLevel) -> ProcedureDef:
     editable = ("self_assessment", "consultation", "returned")
     actions = (
         ActionDef("record_assessment", "Ghi kết quả đánh giá lại chỉ tiêu", (UNIT,)),
+        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
         ActionDef("finish_self_assessment", "Hoàn thành đánh giá", (UNIT,)),
         ActionDef("record_posting", "Ghi nhận lấy ý kiến, niêm yết kết quả", (UNIT,)),
         ActionDef(SUBMIT, "Hoàn thiện, nộp hồ sơ xét thu hồi", (UNIT,)),
@@ -353,6 +362,7 @@ def revocation(level: RecognitionLevel) -> ProcedureDef:
     )
     transitions = (
         TransitionDef("record_assessment", editable, None),
+        TransitionDef(ATTACH_EVIDENCE, editable, None),
         TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
         TransitionDef("record_posting", ("consultation",), None),
         TransitionDef(

@@ -100,6 +100,7 @@ class Evidence(Base):
 
     dossier: Mapped[Dossier] = relationship(back_populates="evidence")
     indicator: Mapped[Indicator | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
 
 class AuditEvent(Base):

@@ -35,6 +35,7 @@ COMMUNE: Table = {
     "confirm_registration": ({"registered"}, {COORD}, "self_assessment"),
     "withdraw": ({"registered", *EDITABLE}, {UNIT}, "withdrawn"),
     "record_assessment": (EDITABLE, {UNIT}, None),
+    "attach_evidence": (EDITABLE, {UNIT}, None),
     "finish_self_assessment": ({"self_assessment"}, {UNIT}, "consultation"),
     "record_posting": ({"consultation"}, {UNIT}, None),
     "record_survey": ({"consultation"}, {FRONT}, None),
@@ -53,6 +54,7 @@ COMMUNE_MODEL: Table = {**COMMUNE, "record_model_conditions": (EDITABLE, {UNIT},
 HAMLET: Table = {
     "withdraw": ({"self_assessment", "returned"}, {UNIT}, "withdrawn"),
     "record_assessment": ({"self_assessment", "returned"}, {UNIT}, None),
+    "attach_evidence": ({"self_assessment", "returned"}, {UNIT}, None),
     "submit": ({"self_assessment"}, {UNIT}, "under_appraisal"),
     "approve_indicators": ({"under_appraisal"}, {TEAM, OWNER}, None),
     "return_indicators": ({"under_appraisal"}, {TEAM, OWNER}, None),
@@ -74,6 +76,7 @@ DISTRICT: Table = {
 def revocation_table(decider: Grant) -> Table:
     return {
         "record_assessment": (EDITABLE, {UNIT}, None),
+        "attach_evidence": (EDITABLE, {UNIT}, None),
         "finish_self_assessment": ({"self_assessment"}, {UNIT}, "consultation"),
         "record_posting": ({"consultation"}, {UNIT}, None),
         "submit": ({"consultation"}, {UNIT}, "under_appraisal"),

@@ -64,6 +64,7 @@ OPENING_LABELS = {
 APPRAISAL_ACTIONS = frozenset({"approve_indicators", "return_indicators"})
 FORM_ANCHORS = {
     "record_assessment": "ghi-danh-gia",
+    "attach_evidence": "minh-chung",
     "record_posting": "form-posting",
     "record_survey": "form-survey",
     "record_vote": "form-vote",

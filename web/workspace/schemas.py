@@ -147,6 +147,10 @@ class AssessmentSchema(DossierFormSchema):
     note = Text(load_default=None)
 
 
+class EvidenceSchema(DossierFormSchema):
+    code = Text(load_default=None, max_length=20)
+
+
 class PostingSchema(DossierFormSchema):
     start = VnDate(required=True)
     end = VnDate(required=True)

@@ -5,10 +5,11 @@ a refusal by the services is rolled back and shown on the page with the status `
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +18,10 @@ from werkzeug.wrappers import Response
 
 from dossiers import procedure_service as service
 from dossiers.access import may_view
+from dossiers.evidence import read_evidence
 from dossiers.models import AppraisalTask, CriteriaSet, Dossier, Unit, User
 from dossiers.procedure_facts import procedure_of
+from dossiers.settings import Settings
 from web.clock import request_now
 from web.errors import WORKFLOW_STATUS
 from web.session import request_session
@@ -200,6 +203,49 @@ def record_assessment(dossier_id: int) -> Page | Response:
         return f"Đã ghi kết quả tự đánh giá chỉ tiêu {data['code']}."
 
     return _act(dossier_id, "assessment", schemas.AssessmentSchema(), call, anchor="tu-danh-gia")
+
+
+@bp.post("/ho-so/<int:dossier_id>/minh-chung")
+@login_required
+def attach_evidence(dossier_id: int) -> Page | Response:
+    upload = request.files.get("file")
+
+    def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
+        if upload is None or not upload.filename:
+            raise GuardFailed("attach_evidence", ["chưa chọn tệp minh chứng"])
+        settings: Settings = current_app.config["NTM_SETTINGS"]
+        evidence = service.attach_evidence(
+            session,
+            user,
+            now,
+            dossier,
+            storage_root=settings.evidence_path,
+            stream=upload.stream,
+            original_name=upload.filename,
+            code=data["code"],
+            mime_type=upload.mimetype or None,
+            expected_version=data["version"],
+        )
+        return f"Đã đính kèm “{evidence.original_name}” ({evidence.size:,} byte).".replace(",", ".")
+
+    return _act(dossier_id, "evidence", schemas.EvidenceSchema(), call, anchor="minh-chung")
+
+
+@bp.get("/ho-so/<int:dossier_id>/minh-chung/<int:evidence_id>")
+@login_required
+def download_evidence(dossier_id: int, evidence_id: int) -> Response:
+    """The stored file, to anyone who may see the dossier; checked against its SHA-256 on the way out."""
+    session, user, now = request_session(), signed_in_user(), request_now()
+    dossier = _viewable(session, user, now, dossier_id)
+    evidence = next((e for e in dossier.evidence if e.id == evidence_id), None) or abort(404)
+    settings: Settings = current_app.config["NTM_SETTINGS"]
+    try:
+        content = read_evidence(settings.evidence_path, evidence)
+    except OSError:
+        abort(404, "Tệp minh chứng không còn nguyên vẹn hoặc không tìm thấy trên máy chủ.")
+    return send_file(
+        io.BytesIO(content), mimetype=evidence.mime_type, as_attachment=True, download_name=evidence.original_name
+    )
 
 
 @bp.post("/ho-so/<int:dossier_id>/niem-yet")
