@@ -11,6 +11,8 @@ on it, and `milestone_reached` answers "submitted" and "complete" for any level 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from workflow.engine import (
     SYSTEM,
     ActionDef,
@@ -120,11 +122,28 @@ def _level_guards(level: RecognitionLevel) -> tuple[Guard, ...]:
     return guards
 
 
-def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
-    """QĐ 18/2022 for xã NTM, nâng cao, kiểu mẫu: register → self-assess → consult → submit →
-    parallel appraisal by owning departments → forward → recognise. The four conditions guard the decision."""
+@dataclass(frozen=True)
+class _Decision:
+    """How a recognition procedure ends: who decides, what the steps are called, what the law adds."""
+
+    submit_label: str
+    forward_label: str
+    recognise_label: str
+    refuse_label: str
+    decider: Grant
+    #: the applicant's meeting votes on the dossier (communes; districts have no such step)
+    meeting_vote: bool
+    #: what shows the applicant's support: the vote (communes), or its communes recognised (districts)
+    support: Guard
+    legal_basis: str
+
+
+def _recognition(level: RecognitionLevel, decision: _Decision) -> ProcedureDef:
+    """register → self-assess → consult → submit → parallel appraisal by owning departments → forward →
+    decide; the QĐ 18/2022 conditions guard the decision. Communes and districts differ only by `decision`."""
     extra = _level_guards(level)
     model = level == RecognitionLevel.COMMUNE_MODEL
+    votes = decision.meeting_vote
     actions = (
         ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
         ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
@@ -134,16 +153,17 @@ def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
         ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
         ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
         ActionDef("record_survey", "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
-        ActionDef("record_vote", "Ghi biên bản họp đề nghị xét công nhận", (UNIT,)),
-        ActionDef(SUBMIT, "Nộp hồ sơ đề nghị thẩm tra", (UNIT,)),
+        *((ActionDef("record_vote", "Ghi biên bản họp đề nghị xét công nhận", (UNIT,)),) if votes else ()),
+        ActionDef(SUBMIT, decision.submit_label, (UNIT,)),
         *_appraisal_actions((OWNER, COORDINATOR)),
         ActionDef("confirm_condition", "Xác nhận điều kiện (nợ đọng XDCB, an ninh trật tự)", (CONFIRMER,)),
         ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
-        ActionDef("forward", "Trình xét công nhận", (COORDINATOR,)),
-        ActionDef("recognise", "Quyết định công nhận", (APPROVER,)),
-        ActionDef("refuse", "Không công nhận, nêu lý do", (APPROVER,)),
+        ActionDef("forward", decision.forward_label, (COORDINATOR,)),
+        ActionDef("recognise", decision.recognise_label, (decision.decider,)),
+        ActionDef("refuse", decision.refuse_label, (decision.decider,)),
     )
     editable = ("self_assessment", "consultation", "returned")
+    support = decision.support
     transitions = (
         TransitionDef("confirm_registration", ("registered",), "self_assessment"),
         TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
@@ -153,12 +173,12 @@ def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
         TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
         TransitionDef("record_posting", ("consultation",), None),
         TransitionDef("record_survey", ("consultation",), None),
-        TransitionDef("record_vote", ("consultation",), None),
+        *((TransitionDef("record_vote", ("consultation",), None),) if votes else ()),
         TransitionDef(
             SUBMIT,
             ("consultation",),
             "under_appraisal",
-            (ALL_ASSESSED, ALL_MET, POSTING_DONE, SURVEY_MET, VOTE_MET, OWNERSHIP_COMPLETE, *extra),
+            (ALL_ASSESSED, ALL_MET, POSTING_DONE, SURVEY_MET, support, OWNERSHIP_COMPLETE, *extra),
         ),
         *_appraisal_transitions(),
         TransitionDef("confirm_condition", ("under_appraisal", "appraised"), None),
@@ -168,7 +188,7 @@ def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
             "recognise",
             ("forwarded",),
             "recognised",
-            (ALL_APPROVED, ALL_MET, SURVEY_MET, VOTE_MET, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
+            (ALL_APPROVED, ALL_MET, SURVEY_MET, support, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
         ),
         TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
     )
@@ -197,7 +217,24 @@ def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
         complete_state="appraised",
         abandoned=("withdrawn",),
         prerequisite=PREREQUISITES.get(level),
-        legal_basis="QĐ 18/2022/QĐ-TTg" + (", QĐ 319/QĐ-TTg" if model else ""),
+        legal_basis=decision.legal_basis + (", QĐ 319/QĐ-TTg" if model else ""),
+    )
+
+
+def commune_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """QĐ 18/2022 for xã NTM, nâng cao, kiểu mẫu: the provincial chairman decides."""
+    return _recognition(
+        level,
+        _Decision(
+            submit_label="Nộp hồ sơ đề nghị thẩm tra",
+            forward_label="Trình xét công nhận",
+            recognise_label="Quyết định công nhận",
+            refuse_label="Không công nhận, nêu lý do",
+            decider=APPROVER,
+            meeting_vote=True,
+            support=VOTE_MET,
+            legal_basis="QĐ 18/2022/QĐ-TTg",
+        ),
     )
 
 
@@ -270,76 +307,18 @@ def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
 def district_recognition(level: RecognitionLevel) -> ProcedureDef:
     """QĐ 18/2022 and QĐ 320 for huyện NTM / nâng cao: as for communes, appraised by the province's
     departments; the Prime Minister decides and the province records the decision. Only before 1/7/2025."""
-    extra = _level_guards(level)
-    editable = ("self_assessment", "consultation", "returned")
-    actions = (
-        ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
-        ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
-        ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
-        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
-        ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
-        ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
-        ActionDef("record_survey", "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
-        ActionDef(SUBMIT, "Nộp hồ sơ đề nghị thẩm định", (UNIT,)),
-        *_appraisal_actions((OWNER, COORDINATOR)),
-        ActionDef("confirm_condition", "Xác nhận điều kiện (nợ đọng XDCB, an ninh trật tự)", (CONFIRMER,)),
-        ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
-        ActionDef("forward", "Trình Bộ, Thủ tướng xét công nhận", (COORDINATOR,)),
-        ActionDef("recognise", "Ghi nhận quyết định công nhận của Thủ tướng", (NATIONAL_RECORDER,)),
-        ActionDef("refuse", "Ghi nhận không công nhận, nêu lý do", (NATIONAL_RECORDER,)),
-    )
-    transitions = (
-        TransitionDef("confirm_registration", ("registered",), "self_assessment"),
-        TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
-        TransitionDef("record_assessment", editable, None),
-        TransitionDef(ATTACH_EVIDENCE, editable, None),
-        TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
-        TransitionDef("record_posting", ("consultation",), None),
-        TransitionDef("record_survey", ("consultation",), None),
-        TransitionDef(
-            SUBMIT,
-            ("consultation",),
-            "under_appraisal",
-            (ALL_ASSESSED, ALL_MET, POSTING_DONE, SURVEY_MET, COMMUNES_RECOGNISED, OWNERSHIP_COMPLETE, *extra),
+    return _recognition(
+        level,
+        _Decision(
+            submit_label="Nộp hồ sơ đề nghị thẩm định",
+            forward_label="Trình Bộ, Thủ tướng xét công nhận",
+            recognise_label="Ghi nhận quyết định công nhận của Thủ tướng",
+            refuse_label="Ghi nhận không công nhận, nêu lý do",
+            decider=NATIONAL_RECORDER,
+            meeting_vote=False,
+            support=COMMUNES_RECOGNISED,
+            legal_basis="QĐ 18/2022/QĐ-TTg, QĐ 320/QĐ-TTg",
         ),
-        *_appraisal_transitions(),
-        TransitionDef("confirm_condition", ("under_appraisal", "appraised"), None),
-        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
-        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED)),
-        TransitionDef(
-            "recognise",
-            ("forwarded",),
-            "recognised",
-            (ALL_APPROVED, ALL_MET, SURVEY_MET, COMMUNES_RECOGNISED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
-        ),
-        TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
-    )
-    return ProcedureDef(
-        name=level.value,
-        label=RECOGNITION_LEVEL_LABELS[level],
-        levels=(level,),
-        kind=DossierKind.RECOGNITION,
-        states=(
-            _S_REGISTERED,
-            _S_SELF,
-            _S_CONSULTATION,
-            _S_APPRAISAL,
-            _S_RETURNED,
-            _S_APPRAISED,
-            _S_FORWARDED,
-            _S_RECOGNISED,
-            _S_REFUSED,
-            _S_WITHDRAWN,
-        ),
-        initial="registered",
-        actions=actions,
-        transitions=transitions,
-        opened_by=(UNIT,),
-        submitted_state="under_appraisal",
-        complete_state="appraised",
-        abandoned=("withdrawn",),
-        prerequisite=PREREQUISITES.get(level),
-        legal_basis="QĐ 18/2022/QĐ-TTg, QĐ 320/QĐ-TTg",
     )
 
 
