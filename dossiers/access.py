@@ -1,15 +1,133 @@
-"""Who may see what: read access derived from scoped roles (actions are checked by the workflow services)."""
+"""Who may, read from the database: the actor, the seats of one dossier or of many, in a fixed number
+of queries. The answers themselves live in `workflow.permissions` (pure); nothing here decides.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from dossiers.models import Dossier, Unit, User
-from dossiers.procedure_facts import active_delegators, vietnam_today
-from workflow.vocabulary import Role
+from dossiers.models import (
+    AppraisalItem,
+    AppraisalTask,
+    Criterion,
+    Delegation,
+    Department,
+    Dossier,
+    Indicator,
+    Ownership,
+    RoleAssignment,
+    Unit,
+    User,
+)
+from workflow import permissions
+from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
+from workflow.vocabulary import ROLE_LABELS, Role
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vietnam_today(now: dt.datetime) -> dt.date:
+    """The date people in Vietnam see at `now` (deadlines, postings and delegations are in their days)."""
+    return now.astimezone(VIETNAM).date()
+
+
+# --- the actor ---------------------------------------------------------------------------------------
+
+
+def person_of(user: User) -> Person:
+    """The user's holdings as plain values (reads `user.roles` and their departments)."""
+    return Person(
+        user_id=user.id,
+        name=user.full_name,
+        holdings=tuple(
+            Holding(
+                role=Role(a.role),
+                unit_id=a.unit_id,
+                department_id=a.department_id,
+                department_unit_id=a.department.unit_id if a.department is not None else None,
+                department_code=a.department.code if a.department is not None else None,
+            )
+            for a in user.roles
+        ),
+    )
+
+
+def load_actor(session: Session, user: User, now: dt.datetime) -> Actor:
+    """The user and the officers who named them substitute for today, with every holding: one query."""
+    today = vietnam_today(now)
+    delegators = (
+        select(Delegation.delegator_id)
+        .where(Delegation.substitute_id == user.id, Delegation.starts_on <= today, Delegation.ends_on >= today)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            User.id,
+            User.full_name,
+            RoleAssignment.role,
+            RoleAssignment.unit_id,
+            RoleAssignment.department_id,
+            Department.unit_id,
+            Department.code,
+        )
+        .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+        .outerjoin(Department, Department.id == RoleAssignment.department_id)
+        .where(or_(User.id == user.id, User.id.in_(delegators)))
+        .order_by(User.id, RoleAssignment.id)
+    ).all()
+    names: dict[int, str] = {}
+    holdings: dict[int, list[Holding]] = defaultdict(list)
+    for user_id, name, role, unit_id, department_id, department_unit_id, department_code in rows:
+        names[user_id] = name
+        if role is not None:
+            holdings[user_id].append(Holding(Role(role), unit_id, department_id, department_unit_id, department_code))
+    people = {uid: Person(uid, names[uid], tuple(holdings[uid])) for uid in names}
+    own = people.get(user.id) or Person(user.id, user.full_name, ())
+    # the order the delegations were made in, as the services always took it
+    order = (
+        session.scalars(
+            select(Delegation.delegator_id)
+            .where(Delegation.substitute_id == user.id, Delegation.starts_on <= today, Delegation.ends_on >= today)
+            .order_by(Delegation.id)
+        ).all()
+        if len(people) > 1
+        else []
+    )
+    seen: set[int] = set()
+    delegators_in_order = []
+    for delegator_id in order:
+        if delegator_id in people and delegator_id != user.id and delegator_id not in seen:
+            seen.add(delegator_id)
+            delegators_in_order.append(people[delegator_id])
+    return Actor(own, tuple(delegators_in_order))
+
+
+# --- the territory -----------------------------------------------------------------------------------
+
+
+def ancestor_ids(session: Session, unit_ids: Iterable[int]) -> dict[int, list[int]]:
+    """unit id → its ancestors' ids, nearest first. One query per level of the tree, whatever the count."""
+    parent_of: dict[int, int | None] = {}
+    frontier = set(unit_ids)
+    while frontier:
+        rows = session.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(frontier))).all()
+        parent_of.update({uid: parent for uid, parent in rows})
+        frontier = {parent for _, parent in rows if parent is not None and parent not in parent_of}
+    chains: dict[int, list[int]] = {}
+    for start in unit_ids:
+        chain: list[int] = []
+        node = parent_of.get(start)
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parent_of.get(node)
+        chains[start] = chain
+    return chains
 
 
 def unit_scope_ids(unit: Unit) -> set[int]:
@@ -17,28 +135,136 @@ def unit_scope_ids(unit: Unit) -> set[int]:
     return {unit.id, *(ancestor.id for ancestor in unit.ancestors())}
 
 
-def can_view_dossier(user: User, dossier: Dossier) -> bool:
-    """Admins; anyone with a role on the dossier's unit or above; officers of the appraising authority's departments."""
-    scope = unit_scope_ids(dossier.unit)
-    for assignment in user.roles:
-        if assignment.role == Role.ADMIN:
-            return True
-        if assignment.unit_id is not None and assignment.unit_id in scope:
-            return True
-        if assignment.department is not None and assignment.department.unit_id in (
-            {dossier.authority_unit_id} | unit_scope_ids(dossier.authority_unit)
+# --- the seats of dossiers ---------------------------------------------------------------------------
+
+
+def owning_departments(
+    session: Session, keys: Collection[tuple[int, int, int]]
+) -> dict[tuple[int, int, int], frozenset[int]]:
+    """(authority unit id, year, criteria set id) → departments owning an indicator of that set. One query."""
+    if not keys:
+        return {}
+    authorities = {k[0] for k in keys}
+    years = {k[1] for k in keys}
+    sets = {k[2] for k in keys}
+    rows = session.execute(
+        select(Ownership.authority_unit_id, Ownership.year, Criterion.criteria_set_id, Ownership.department_id)
+        .join(Indicator, Indicator.id == Ownership.indicator_id)
+        .join(Criterion, Criterion.id == Indicator.criterion_id)
+        .where(
+            Ownership.authority_unit_id.in_(authorities),
+            Ownership.year.in_(years),
+            Criterion.criteria_set_id.in_(sets),
+        )
+        .distinct()
+    ).all()
+    found: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    for authority, year, set_id, department_id in rows:
+        found[(authority, year, set_id)].add(department_id)
+    return {key: frozenset(found.get(key, ())) for key in keys}
+
+
+def seats_for(session: Session, dossiers: Sequence[Dossier]) -> dict[int, Seats]:
+    """The seats of every dossier: a fixed number of queries (ownership, tasks, the tree's levels)."""
+    if not dossiers:
+        return {}
+    owners = owning_departments(session, {(d.authority_unit_id, d.year, d.criteria_set_id) for d in dossiers})
+    tasks: dict[int, set[int]] = defaultdict(set)
+    for dossier_id, department_id in session.execute(
+        select(AppraisalTask.dossier_id, AppraisalTask.department_id).where(
+            AppraisalTask.dossier_id.in_([d.id for d in dossiers]), AppraisalTask.department_id.is_not(None)
+        )
+    ):
+        if department_id is not None:
+            tasks[dossier_id].add(department_id)
+    chains = ancestor_ids(session, {d.unit_id for d in dossiers} | {d.authority_unit_id for d in dossiers})
+    return {
+        d.id: Seats(
+            unit_id=d.unit_id,
+            authority_unit_id=d.authority_unit_id,
+            decider_unit_id=d.decider_unit_id,
+            owning_department_ids=owners[(d.authority_unit_id, d.year, d.criteria_set_id)] | tasks.get(d.id, set()),
+            unit_scope=frozenset({d.unit_id, *chains.get(d.unit_id, [])}),
+            authority_scope=frozenset({d.authority_unit_id, *chains.get(d.authority_unit_id, [])}),
+        )
+        for d in dossiers
+    }
+
+
+def seats_of(session: Session, dossier: Dossier) -> Seats:
+    return seats_for(session, [dossier])[dossier.id]
+
+
+def task_seats(tasks: Iterable[AppraisalTask], code_of: dict[int, str]) -> list[TaskSeat]:
+    """Loaded tasks (with items) as "who may" sees them."""
+    return [
+        TaskSeat(
+            task_id=task.id,
+            label=task_label(task.department.name if task.department else None, task.fallback_role),
+            department_id=task.department_id,
+            fallback_role=Role(task.fallback_role) if task.fallback_role else None,
+            codes=frozenset(code_of.get(item.indicator_id, "") for item in task.items),
+            pending=any(item.decision is None for item in task.items),
+        )
+        for task in tasks
+    ]
+
+
+def task_label(department_name: str | None, fallback_role: str | None) -> str:
+    if department_name is not None:
+        return department_name
+    role = Role(fallback_role) if fallback_role else Role.COORDINATOR
+    return f"{ROLE_LABELS[role]} (chỉ tiêu chưa phân công phòng)"
+
+
+def pending_task_seats(session: Session, dossier_ids: Collection[int]) -> dict[int, list[TaskSeat]]:
+    """dossier id → its appraisal tasks, each with its indicator codes: two queries for any number of dossiers."""
+    if not dossier_ids:
+        return {}
+    rows = session.execute(
+        select(
+            AppraisalTask.id,
+            AppraisalTask.dossier_id,
+            AppraisalTask.department_id,
+            AppraisalTask.fallback_role,
+            Department.name,
+        )
+        .outerjoin(Department, Department.id == AppraisalTask.department_id)
+        .where(AppraisalTask.dossier_id.in_(list(dossier_ids)))
+        .order_by(AppraisalTask.id)
+    ).all()
+    items: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    if rows:
+        for task_id, code, decision in session.execute(
+            select(AppraisalItem.task_id, Indicator.code, AppraisalItem.decision)
+            .join(Indicator, Indicator.id == AppraisalItem.indicator_id)
+            .where(AppraisalItem.task_id.in_([r[0] for r in rows]))
         ):
-            return True
-    return False
+            items[task_id].append((code, decision))
+    found: dict[int, list[TaskSeat]] = defaultdict(list)
+    for task_id, dossier_id, department_id, fallback_role, department_name in rows:
+        found[dossier_id].append(
+            TaskSeat(
+                task_id=task_id,
+                label=task_label(department_name, fallback_role),
+                department_id=department_id,
+                fallback_role=Role(fallback_role) if fallback_role else None,
+                codes=frozenset(code for code, _ in items[task_id]),
+                pending=any(decision is None for _, decision in items[task_id]),
+            )
+        )
+    return found
 
 
-def principals(session: Session, user: User, now: dt.datetime) -> list[User]:
-    """The user and the officers who named them substitute for today (whose work they may do)."""
-    return [user, *active_delegators(session, user, vietnam_today(now))]
+# --- reading: a convenience over the pure answers ----------------------------------------------------
 
 
-def may_view(
-    session: Session, user: User, now: dt.datetime, dossier: Dossier, people: Sequence[User] | None = None
-) -> bool:
-    """Read access of the user, or of any officer they substitute for today (`people`, when already known)."""
-    return any(can_view_dossier(person, dossier) for person in people or principals(session, user, now))
+def may_view(session: Session, user: User, now: dt.datetime, dossier: Dossier, actor: Actor | None = None) -> bool:
+    """Read access of the user, or of any officer they substitute for today."""
+    return permissions.may_view(actor or load_actor(session, user, now), seats_of(session, dossier))
+
+
+def viewable(session: Session, actor: Actor, dossiers: Sequence[Dossier]) -> list[Dossier]:
+    """The dossiers the actor may read, in the order given: a fixed number of queries."""
+    seats = seats_for(session, dossiers)
+    return [d for d in dossiers if permissions.may_view(actor, seats[d.id])]

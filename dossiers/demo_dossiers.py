@@ -1,4 +1,4 @@
-"""The demo's 2025 dossiers, in a spread of states, made by the real services (so the audit log is real).
+"""The demo's 2025 dossiers, in a spread of states, made by the real command path (so the audit log is real).
 
 Dossiers of huyện Thạch An run in the first half of 2025, while the district still existed; the
 dossier of the merged xã Thạch An runs after 1/7/2025, appraised by provincial departments.
@@ -13,8 +13,9 @@ from enum import IntEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossiers import procedure_service as service
+from dossiers import commands as c
 from dossiers.demo import DemoData, slug
+from dossiers.handlers import handle
 from dossiers.models import Dossier, Unit, User
 from dossiers.procedure_facts import tasks_of
 from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
@@ -106,45 +107,48 @@ def load_demo_dossiers(session: Session, demo: DemoData) -> list[Dossier]:
 def _play(session: Session, demo: DemoData, s: Scenario) -> Dossier:
     users: dict[str, User] = demo.users
     officer = users[s.officer]
-    dossier = service.register_dossier(
-        session, officer, s.start, unit=s.unit, level=s.level, year=2025, criteria_set=demo.sets[s.set_code]
-    )
+    opened = handle(
+        session,
+        officer,
+        s.start,
+        c.Register(unit_id=s.unit.id, level=s.level, year=2025, criteria_set_id=demo.sets[s.set_code].id),
+    ).opened()
+    dossier, ident = opened, opened.id
     if s.stage == Stage.REGISTERED:
         return dossier
-    service.take_action(session, users[s.coordinator], _at(s.start, 1), dossier, "confirm_registration")
+    handle(session, users[s.coordinator], _at(s.start, 1), c.ConfirmRegistration(dossier_id=ident))
     indicators = dossier.criteria_set.indicators()
     assessed = indicators if s.stage > Stage.SELF_ASSESSING else indicators[: len(indicators) // 2]
-    for indicator in assessed:
-        service.record_assessment(session, officer, _at(s.start, 2), dossier, indicator.code, met=True, value="Đạt")
+    entries = tuple(c.AssessmentEntry(indicator.code, met=True, value="Đạt") for indicator in assessed)
+    handle(session, officer, _at(s.start, 2), c.RecordAssessments(dossier_id=ident, entries=entries))
     if s.stage == Stage.SELF_ASSESSING:
         return dossier
-    service.take_action(session, officer, _at(s.start, 3), dossier, "finish_self_assessment")
+    handle(session, officer, _at(s.start, 3), c.FinishSelfAssessment(dossier_id=ident))
     first_day = _at(s.start, 4).date()
-    service.record_posting(
-        session, officer, _at(s.start, 4), dossier, start=first_day, end=first_day + dt.timedelta(days=14),
-        announcements=5,
-    )  # fmt: skip
+    posting = c.RecordPosting(dossier_id=ident, start=first_day, end=first_day + dt.timedelta(days=14), announcements=5)
+    handle(session, officer, _at(s.start, 4), posting)
     if s.stage == Stage.CONSULTING:
         return dossier
-    service.record_survey(
-        session, users[s.front], _at(s.start, 10), dossier, households_total=1200, households_reached=910,
-        households_satisfied=868,
-    )  # fmt: skip
-    service.record_vote(session, officer, _at(s.start, 19), dossier, votes_total=35, votes_in_favour=34)
-    service.take_action(session, officer, _at(s.start, 20), dossier, "submit")
+    survey = c.RecordSurvey(dossier_id=ident, households_total=1200, households_reached=910, households_satisfied=868)
+    handle(session, users[s.front], _at(s.start, 10), survey)
+    handle(session, officer, _at(s.start, 19), c.RecordVote(dossier_id=ident, votes_total=35, votes_in_favour=34))
+    handle(session, officer, _at(s.start, 20), c.Submit(dossier_id=ident))
     _appraise(session, demo, s, dossier)
     if s.stage < Stage.FORWARDED:
         return dossier
     day = _at(s.start, 36)
     prefix = s.department_prefix
     finance, police = ("phong.tc-kh", "phong.cong-an") if prefix == "phong." else ("so.so-tc", "so.so-ca")
-    service.confirm_condition(session, users[finance], day, dossier, NO_CONSTRUCTION_DEBT, holds=True)
-    service.confirm_condition(session, users[police], day, dossier, NOT_COMPLEX_SECURITY, holds=True)
-    service.take_action(session, users[s.coordinator], _at(s.start, 37), dossier, "forward")
+    handle(
+        session, users[finance], day, c.ConfirmCondition(dossier_id=ident, condition=NO_CONSTRUCTION_DEBT, holds=True)
+    )
+    handle(
+        session, users[police], day, c.ConfirmCondition(dossier_id=ident, condition=NOT_COMPLEX_SECURITY, holds=True)
+    )
+    handle(session, users[s.coordinator], _at(s.start, 37), c.Forward(dossier_id=ident))
     if s.stage == Stage.RECOGNISED:
-        service.take_action(
-            session, users[s.approver], _at(s.start, 45), dossier, "recognise", decision_number="215/QĐ-UBND"
-        )
+        recognise = c.Recognise(dossier_id=ident, decision_number="215/QĐ-UBND")
+        handle(session, users[s.approver], _at(s.start, 45), recognise)
     return dossier
 
 
@@ -159,10 +163,9 @@ def _appraise(session: Session, demo: DemoData, s: Scenario, dossier: Dossier) -
         actor = users[f"{s.department_prefix}{task.department.code}"] if task.department else users[s.coordinator]
         codes = sorted(item.indicator.code for item in task.items)
         if s.stage == Stage.RETURNED and task is tasks[-1]:
-            service.return_indicators(
-                session, actor, day, dossier, {codes[0]: "Thiếu biên bản kiểm tra thực tế và ảnh hiện trường."}
-            )
+            reasons = {codes[0]: "Thiếu biên bản kiểm tra thực tế và ảnh hiện trường."}
+            handle(session, actor, day, c.ReturnIndicators(dossier_id=dossier.id, reasons=reasons))
             if len(codes) > 1:
-                service.approve_indicators(session, actor, day, dossier, codes[1:])
+                handle(session, actor, day, c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(codes[1:])))
         else:
-            service.approve_indicators(session, actor, day, dossier, codes)
+            handle(session, actor, day, c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(codes)))

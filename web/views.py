@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from dossiers.access import may_view, principals
+from dossiers.access import load_actor, viewable
 from dossiers.models import Department, Dossier, Unit
 from web.clock import request_now
 from web.session import request_session
@@ -42,8 +42,7 @@ def render_unit(found: Unit, form: FormState | None = None, status: int = 200) -
         candidates = session.scalars(
             select(Dossier).where(Dossier.unit_id.in_([found.id, *(c.id for c in found.children)])).order_by(Dossier.id)
         ).all()
-        people = principals(session, user, now)
-        dossiers = [d for d in candidates if may_view(session, user, now, d, people)]
+        dossiers = viewable(session, load_actor(session, user, now), candidates)
         register = pages.register_options(session, user, now, found)
     html = render_template(
         "unit.html",

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from transitions import Machine
 
+from workflow.actions import Action
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, join_vi
 from workflow.facts import Facts
 from workflow.guards import Guard, missing_of
@@ -76,7 +77,7 @@ class StateDef:
 
 @dataclass(frozen=True)
 class ActionDef:
-    name: str
+    name: Action
     label: str
     grants: tuple[Grant, ...]
 
@@ -85,7 +86,7 @@ class ActionDef:
 class TransitionDef:
     """`action` taken in any of `sources` leads to `dest` (None: the state stays) when every guard holds."""
 
-    action: str
+    action: Action
     sources: tuple[str, ...]
     dest: str | None
     guards: tuple[Guard, ...] = ()

@@ -5,7 +5,7 @@ rules for hamlets (Thanh Hóa's as the example); see shared/reference/procedure.
 Every number a guard uses is a configurable default in `workflow.rules`. The route (who appraises,
 who decides) is in `workflow.routes`; the definitions below name seats, not units.
 
-Every procedure names its submission action "submit", so callers (deadlines, reminders) can rely
+Every procedure names its submission action `Action.SUBMIT`, so callers (deadlines, reminders) can rely
 on it, and `milestone_reached` answers "submitted" and "complete" for any level and state.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflow.actions import Action
 from workflow.engine import (
     SYSTEM,
     ActionDef,
@@ -55,10 +56,6 @@ SUBMITTED = "submitted"
 COMPLETE = "complete"
 MILESTONES = (SUBMITTED, COMPLETE)
 
-#: the submission action, the same name in every procedure
-SUBMIT = "submit"
-#: the applicant attaches an evidence file while its assessments may still change
-ATTACH_EVIDENCE = "attach_evidence"
 
 UNIT = Grant(Role.UNIT_OFFICER, Party.APPLICANT)
 FRONT = Grant(Role.FRONT_OFFICER, Party.APPLICANT)
@@ -98,18 +95,22 @@ _S_WITHDRAWN = StateDef("withdrawn", "Đã rút hồ sơ", final=True)
 
 def _appraisal_actions(appraisers: tuple[Grant, ...]) -> tuple[ActionDef, ...]:
     return (
-        ActionDef("approve_indicators", "Thẩm tra đạt các chỉ tiêu được phân công", appraisers),
-        ActionDef("return_indicators", "Trả lại chỉ tiêu, nêu lý do", appraisers),
-        ActionDef("complete_appraisal", "Tổng hợp kết quả thẩm tra (tự động)", (SYSTEM,)),
+        ActionDef(Action.APPROVE_INDICATORS, "Thẩm tra đạt các chỉ tiêu được phân công", appraisers),
+        ActionDef(Action.RETURN_INDICATORS, "Trả lại chỉ tiêu, nêu lý do", appraisers),
+        ActionDef(Action.COMPLETE_APPRAISAL, "Tổng hợp kết quả thẩm tra (tự động)", (SYSTEM,)),
     )
 
 
 def _appraisal_transitions() -> tuple[TransitionDef, ...]:
     return (
-        TransitionDef("approve_indicators", ("under_appraisal",), None),
-        TransitionDef("return_indicators", ("under_appraisal",), None),
-        TransitionDef("complete_appraisal", ("under_appraisal",), "appraised", (APPRAISAL_ANSWERED, NOTHING_RETURNED)),
-        TransitionDef("complete_appraisal", ("under_appraisal",), "returned", (APPRAISAL_ANSWERED, SOMETHING_RETURNED)),
+        TransitionDef(Action.APPROVE_INDICATORS, ("under_appraisal",), None),
+        TransitionDef(Action.RETURN_INDICATORS, ("under_appraisal",), None),
+        TransitionDef(
+            Action.COMPLETE_APPRAISAL, ("under_appraisal",), "appraised", (APPRAISAL_ANSWERED, NOTHING_RETURNED)
+        ),
+        TransitionDef(
+            Action.COMPLETE_APPRAISAL, ("under_appraisal",), "returned", (APPRAISAL_ANSWERED, SOMETHING_RETURNED)
+        ),
     )
 
 
@@ -145,52 +146,54 @@ def _recognition(level: RecognitionLevel, decision: _Decision) -> ProcedureDef:
     model = level == RecognitionLevel.COMMUNE_MODEL
     votes = decision.meeting_vote
     actions = (
-        ActionDef("confirm_registration", "Xác nhận đăng ký", (COORDINATOR,)),
-        ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
-        ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
-        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
-        *((ActionDef("record_model_conditions", "Kê khai điều kiện xã kiểu mẫu", (UNIT,)),) if model else ()),
-        ActionDef("finish_self_assessment", "Hoàn thành tự đánh giá", (UNIT,)),
-        ActionDef("record_posting", "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
-        ActionDef("record_survey", "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
-        *((ActionDef("record_vote", "Ghi biên bản họp đề nghị xét công nhận", (UNIT,)),) if votes else ()),
-        ActionDef(SUBMIT, decision.submit_label, (UNIT,)),
+        ActionDef(Action.CONFIRM_REGISTRATION, "Xác nhận đăng ký", (COORDINATOR,)),
+        ActionDef(Action.WITHDRAW, "Rút hồ sơ", (UNIT,)),
+        ActionDef(Action.RECORD_ASSESSMENT, "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(Action.ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
+        *((ActionDef(Action.RECORD_MODEL_CONDITIONS, "Kê khai điều kiện xã kiểu mẫu", (UNIT,)),) if model else ()),
+        ActionDef(Action.FINISH_SELF_ASSESSMENT, "Hoàn thành tự đánh giá", (UNIT,)),
+        ActionDef(Action.RECORD_POSTING, "Ghi nhận niêm yết công khai báo cáo", (UNIT,)),
+        ActionDef(Action.RECORD_SURVEY, "Ghi kết quả lấy ý kiến sự hài lòng", (FRONT,)),
+        *((ActionDef(Action.RECORD_VOTE, "Ghi biên bản họp đề nghị xét công nhận", (UNIT,)),) if votes else ()),
+        ActionDef(Action.SUBMIT, decision.submit_label, (UNIT,)),
         *_appraisal_actions((OWNER, COORDINATOR)),
-        ActionDef("confirm_condition", "Xác nhận điều kiện (nợ đọng XDCB, an ninh trật tự)", (CONFIRMER,)),
-        ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
-        ActionDef("forward", decision.forward_label, (COORDINATOR,)),
-        ActionDef("recognise", decision.recognise_label, (decision.decider,)),
-        ActionDef("refuse", decision.refuse_label, (decision.decider,)),
+        ActionDef(Action.CONFIRM_CONDITION, "Xác nhận điều kiện (nợ đọng XDCB, an ninh trật tự)", (CONFIRMER,)),
+        ActionDef(Action.RESUBMIT, "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef(Action.FORWARD, decision.forward_label, (COORDINATOR,)),
+        ActionDef(Action.RECOGNISE, decision.recognise_label, (decision.decider,)),
+        ActionDef(Action.REFUSE, decision.refuse_label, (decision.decider,)),
     )
     editable = ("self_assessment", "consultation", "returned")
     support = decision.support
     transitions = (
-        TransitionDef("confirm_registration", ("registered",), "self_assessment"),
-        TransitionDef("withdraw", ("registered", *editable), "withdrawn"),
-        TransitionDef("record_assessment", editable, None),
-        TransitionDef(ATTACH_EVIDENCE, editable, None),
-        *((TransitionDef("record_model_conditions", editable, None),) if model else ()),
-        TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
-        TransitionDef("record_posting", ("consultation",), None),
-        TransitionDef("record_survey", ("consultation",), None),
-        *((TransitionDef("record_vote", ("consultation",), None),) if votes else ()),
+        TransitionDef(Action.CONFIRM_REGISTRATION, ("registered",), "self_assessment"),
+        TransitionDef(Action.WITHDRAW, ("registered", *editable), "withdrawn"),
+        TransitionDef(Action.RECORD_ASSESSMENT, editable, None),
+        TransitionDef(Action.ATTACH_EVIDENCE, editable, None),
+        *((TransitionDef(Action.RECORD_MODEL_CONDITIONS, editable, None),) if model else ()),
+        TransitionDef(Action.FINISH_SELF_ASSESSMENT, ("self_assessment",), "consultation", (ALL_ASSESSED,)),
+        TransitionDef(Action.RECORD_POSTING, ("consultation",), None),
+        TransitionDef(Action.RECORD_SURVEY, ("consultation",), None),
+        *((TransitionDef(Action.RECORD_VOTE, ("consultation",), None),) if votes else ()),
         TransitionDef(
-            SUBMIT,
+            Action.SUBMIT,
             ("consultation",),
             "under_appraisal",
             (ALL_ASSESSED, ALL_MET, POSTING_DONE, SURVEY_MET, support, OWNERSHIP_COMPLETE, *extra),
         ),
         *_appraisal_transitions(),
-        TransitionDef("confirm_condition", ("under_appraisal", "appraised"), None),
-        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
-        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED)),
+        TransitionDef(Action.CONFIRM_CONDITION, ("under_appraisal", "appraised"), None),
+        TransitionDef(Action.RESUBMIT, ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
         TransitionDef(
-            "recognise",
+            Action.FORWARD, ("appraised",), "forwarded", (ALL_APPROVED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED)
+        ),
+        TransitionDef(
+            Action.RECOGNISE,
             ("forwarded",),
             "recognised",
             (ALL_APPROVED, ALL_MET, SURVEY_MET, support, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
         ),
-        TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
+        TransitionDef(Action.REFUSE, ("forwarded",), "refused", (COMMENT_GIVEN,)),
     )
     return ProcedureDef(
         name=level.value,
@@ -245,37 +248,37 @@ def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
     extra = _level_guards(level)
     editable = ("self_assessment", "returned")
     actions = (
-        ActionDef("withdraw", "Rút hồ sơ", (UNIT,)),
-        ActionDef("record_assessment", "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
-        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
-        ActionDef(SUBMIT, "Gửi hồ sơ lên UBND xã", (UNIT,)),
+        ActionDef(Action.WITHDRAW, "Rút hồ sơ", (UNIT,)),
+        ActionDef(Action.RECORD_ASSESSMENT, "Ghi kết quả tự đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(Action.ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
+        ActionDef(Action.SUBMIT, "Gửi hồ sơ lên UBND xã", (UNIT,)),
         *_appraisal_actions((TEAM, OWNER)),
-        ActionDef("resubmit", "Gửi lại hồ sơ đã bổ sung", (UNIT,)),
-        ActionDef("record_announcement", "Ghi nhận thông báo trên đài truyền thanh xã", (COMMUNE_OF_HAMLET,)),
-        ActionDef("record_vote", "Ghi biên bản họp Ban Chỉ đạo xã", (COMMUNE_OF_HAMLET,)),
-        ActionDef("forward", "Trình xét công nhận", (COMMUNE_OF_HAMLET,)),
-        ActionDef("recognise", "Quyết định công nhận", (APPROVER,)),
-        ActionDef("refuse", "Không công nhận, nêu lý do", (APPROVER,)),
+        ActionDef(Action.RESUBMIT, "Gửi lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef(Action.RECORD_ANNOUNCEMENT, "Ghi nhận thông báo trên đài truyền thanh xã", (COMMUNE_OF_HAMLET,)),
+        ActionDef(Action.RECORD_VOTE, "Ghi biên bản họp Ban Chỉ đạo xã", (COMMUNE_OF_HAMLET,)),
+        ActionDef(Action.FORWARD, "Trình xét công nhận", (COMMUNE_OF_HAMLET,)),
+        ActionDef(Action.RECOGNISE, "Quyết định công nhận", (APPROVER,)),
+        ActionDef(Action.REFUSE, "Không công nhận, nêu lý do", (APPROVER,)),
     )
     transitions = (
-        TransitionDef("withdraw", editable, "withdrawn"),
-        TransitionDef("record_assessment", editable, None),
-        TransitionDef(ATTACH_EVIDENCE, editable, None),
+        TransitionDef(Action.WITHDRAW, editable, "withdrawn"),
+        TransitionDef(Action.RECORD_ASSESSMENT, editable, None),
+        TransitionDef(Action.ATTACH_EVIDENCE, editable, None),
         TransitionDef(
-            SUBMIT, ("self_assessment",), "under_appraisal", (ALL_ASSESSED, ALL_MET, OWNERSHIP_COMPLETE, *extra)
+            Action.SUBMIT, ("self_assessment",), "under_appraisal", (ALL_ASSESSED, ALL_MET, OWNERSHIP_COMPLETE, *extra)
         ),
         *_appraisal_transitions(),
-        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
-        TransitionDef("record_announcement", ("appraised",), None),
-        TransitionDef("record_vote", ("appraised",), None),
-        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET)),
+        TransitionDef(Action.RESUBMIT, ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
+        TransitionDef(Action.RECORD_ANNOUNCEMENT, ("appraised",), None),
+        TransitionDef(Action.RECORD_VOTE, ("appraised",), None),
+        TransitionDef(Action.FORWARD, ("appraised",), "forwarded", (ALL_APPROVED, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET)),
         TransitionDef(
-            "recognise",
+            Action.RECOGNISE,
             ("forwarded",),
             "recognised",
             (ALL_APPROVED, ALL_MET, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET, *extra),
         ),
-        TransitionDef("refuse", ("forwarded",), "refused", (COMMENT_GIVEN,)),
+        TransitionDef(Action.REFUSE, ("forwarded",), "refused", (COMMENT_GIVEN,)),
     )
     return ProcedureDef(
         name=level.value,
@@ -328,30 +331,33 @@ def revocation(level: RecognitionLevel) -> ProcedureDef:
     decider = NATIONAL_RECORDER if level in DISTRICT_LEVELS else APPROVER
     editable = ("self_assessment", "consultation", "returned")
     actions = (
-        ActionDef("record_assessment", "Ghi kết quả đánh giá lại chỉ tiêu", (UNIT,)),
-        ActionDef(ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
-        ActionDef("finish_self_assessment", "Hoàn thành đánh giá", (UNIT,)),
-        ActionDef("record_posting", "Ghi nhận lấy ý kiến, niêm yết kết quả", (UNIT,)),
-        ActionDef(SUBMIT, "Hoàn thiện, nộp hồ sơ xét thu hồi", (UNIT,)),
+        ActionDef(Action.RECORD_ASSESSMENT, "Ghi kết quả đánh giá lại chỉ tiêu", (UNIT,)),
+        ActionDef(Action.ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
+        ActionDef(Action.FINISH_SELF_ASSESSMENT, "Hoàn thành đánh giá", (UNIT,)),
+        ActionDef(Action.RECORD_POSTING, "Ghi nhận lấy ý kiến, niêm yết kết quả", (UNIT,)),
+        ActionDef(Action.SUBMIT, "Hoàn thiện, nộp hồ sơ xét thu hồi", (UNIT,)),
         *_appraisal_actions((OWNER, COORDINATOR)),
-        ActionDef("resubmit", "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
-        ActionDef("forward", "Trình xét thu hồi", (COORDINATOR,)),
-        ActionDef("revoke", "Quyết định thu hồi quyết định công nhận", (decider,)),
-        ActionDef("keep", "Không thu hồi, nêu lý do", (decider,)),
+        ActionDef(Action.RESUBMIT, "Nộp lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef(Action.FORWARD, "Trình xét thu hồi", (COORDINATOR,)),
+        ActionDef(Action.REVOKE, "Quyết định thu hồi quyết định công nhận", (decider,)),
+        ActionDef(Action.KEEP, "Không thu hồi, nêu lý do", (decider,)),
     )
     transitions = (
-        TransitionDef("record_assessment", editable, None),
-        TransitionDef(ATTACH_EVIDENCE, editable, None),
-        TransitionDef("finish_self_assessment", ("self_assessment",), "consultation", (ALL_ASSESSED,)),
-        TransitionDef("record_posting", ("consultation",), None),
+        TransitionDef(Action.RECORD_ASSESSMENT, editable, None),
+        TransitionDef(Action.ATTACH_EVIDENCE, editable, None),
+        TransitionDef(Action.FINISH_SELF_ASSESSMENT, ("self_assessment",), "consultation", (ALL_ASSESSED,)),
+        TransitionDef(Action.RECORD_POSTING, ("consultation",), None),
         TransitionDef(
-            SUBMIT, ("consultation",), "under_appraisal", (ALL_ASSESSED, REVOCATION_POSTING_DONE, OWNERSHIP_COMPLETE)
+            Action.SUBMIT,
+            ("consultation",),
+            "under_appraisal",
+            (ALL_ASSESSED, REVOCATION_POSTING_DONE, OWNERSHIP_COMPLETE),
         ),
         *_appraisal_transitions(),
-        TransitionDef("resubmit", ("returned",), "under_appraisal", (ALL_ASSESSED,)),
-        TransitionDef("forward", ("appraised",), "forwarded", (ALL_APPROVED,)),
-        TransitionDef("revoke", ("forwarded",), "revoked", (ALL_APPROVED, REVOCATION_FIRES)),
-        TransitionDef("keep", ("forwarded",), "kept", (COMMENT_GIVEN,)),
+        TransitionDef(Action.RESUBMIT, ("returned",), "under_appraisal", (ALL_ASSESSED,)),
+        TransitionDef(Action.FORWARD, ("appraised",), "forwarded", (ALL_APPROVED,)),
+        TransitionDef(Action.REVOKE, ("forwarded",), "revoked", (ALL_APPROVED, REVOCATION_FIRES)),
+        TransitionDef(Action.KEEP, ("forwarded",), "kept", (COMMENT_GIVEN,)),
     )
     return ProcedureDef(
         name=f"{level.value}-revocation",

@@ -1,21 +1,22 @@
 """What the workspace pages show, read from the database: the dossier page and "Việc của tôi".
 
-Only reads. Which actions a person may take is the services' answer (`available_actions`); this
-module narrows it to what a form can be offered for (the appraisal task a department answers, the
-conditions a department confirms) using the same domain functions the services use.
+Only reads. Which actions a person may take, which appraisal task they answer and which condition
+they confirm are `workflow.permissions`' answers, over values `dossiers.access` loads; the page
+asks, never re-derives. Every list is a fixed number of queries, whatever the number of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from dossiers.access import may_view, principals
+from dossiers.access import load_actor, pending_task_seats, seats_for
+from dossiers.commands import PLAIN_COMMANDS
+from dossiers.context import DossierContext
 from dossiers.models import (
     AppraisalTask,
     AuditEvent,
@@ -25,28 +26,24 @@ from dossiers.models import (
     Criterion,
     Department,
     Dossier,
+    Evidence,
     Indicator,
     ModelConditions,
+    SupplementItem,
     SupplementRequest,
     Unit,
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
-from dossiers.procedure_facts import (
-    build_facts,
-    grants_of,
-    open_appraisal_tasks,
-    owners_by_indicator,
-    procedure_of,
-    seat_grants,
-    tasks_of,
-    vietnam_today,
-)
-from dossiers.procedure_service import PLAIN_ACTIONS, available_actions, supplement_requests
-from workflow.engine import Grant, Party, Procedure
+from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
+from workflow import permissions
+from workflow.actions import APPRAISAL_ACTIONS, Action
+from workflow.calendar import local_date
+from workflow.engine import Party, Procedure
+from workflow.permissions import Actor
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
 from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
-from workflow.rules import CONDITION_LABELS, DEFAULT_RULES, Rules
+from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import (
     RECOGNITION_LEVEL_LABELS,
     ROLE_LABELS,
@@ -61,7 +58,6 @@ OPENING_LABELS = {
     "register": "Đăng ký hồ sơ",
     "open_revocation": "Mở hồ sơ xét thu hồi (tự động)",
 }
-APPRAISAL_ACTIONS = frozenset({"approve_indicators", "return_indicators"})
 FORM_ANCHORS = {
     "record_assessment": "ghi-danh-gia",
     "attach_evidence": "minh-chung",
@@ -115,59 +111,6 @@ def role_label(role: str | None) -> str:
         return ROLE_LABELS[Role(role)]
     except ValueError:
         return role
-
-
-def answerable_tasks(
-    session: Session,
-    user: User,
-    now: dt.datetime,
-    dossier: Dossier,
-    tasks: Sequence[AppraisalTask],
-    actions: Iterable[str],
-) -> list[AppraisalTask]:
-    """Tasks with indicators still waiting that the user (or whom they substitute for) answers: their
-    department's, or the fallback seat whose (role, authority) grant they hold — as the service picks them."""
-    if not APPRAISAL_ACTIONS & set(actions):
-        return []
-    people = principals(session, user, now)
-    departments = {
-        a.department_id
-        for person in people
-        for a in person.roles
-        if a.role == Role.DEPARTMENT_OFFICER and a.department_id is not None
-    }
-    grants: set[Grant] = set()
-    for person in people:
-        grants |= grants_of(session, person, dossier)
-    return [
-        task
-        for task in tasks
-        if task.pending()
-        and (
-            (task.department_id is not None and task.department_id in departments)
-            or (
-                task.department_id is None
-                and task.fallback_role is not None
-                and Grant(Role(task.fallback_role), Party.AUTHORITY) in grants
-            )
-        )
-    ]
-
-
-def confirmable_conditions(
-    session: Session, user: User, now: dt.datetime, dossier: Dossier, rules: Rules = DEFAULT_RULES
-) -> list[str]:
-    """Conditions a department of the user (or of whom they substitute for) confirms for this dossier."""
-    found: list[str] = []
-    for person in principals(session, user, now):
-        for assignment in person.roles:
-            department = assignment.department
-            if assignment.role != Role.DEPARTMENT_OFFICER or department is None:
-                continue
-            if department.unit_id != dossier.authority_unit_id:
-                continue
-            found.extend(c for c in rules.conditions_confirmed_by(department.code) if c not in found)
-    return found
 
 
 # --- the dossier page ------------------------------------------------------------------------------
@@ -295,13 +238,26 @@ def _event_details(payload: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def dossier_page(session: Session, user: User, now: dt.datetime, dossier: Dossier) -> DossierPage:
-    procedure = procedure_of(dossier)
+def dossier_page(
+    session: Session, user: User, now: dt.datetime, dossier: Dossier, actor: Actor | None = None
+) -> DossierPage:
+    """Everything the dossier page shows, in a fixed number of queries."""
+    actor = actor or load_actor(session, user, now)
+    context = DossierContext(session, dossier, actor, now)
+    procedure = context.procedure
     unit = dossier.unit
     criteria_set = dossier.criteria_set
-    indicators = criteria_set.indicators()
-    assessments = {a.indicator_id: a for a in dossier.assessments}
-    owners = owners_by_indicator(session, dossier)
+    criteria_rows = list(
+        session.scalars(
+            select(Criterion)
+            .where(Criterion.criteria_set_id == criteria_set.id)
+            .order_by(Criterion.number)
+            .options(selectinload(Criterion.indicators))
+        )
+    )
+    indicators = [indicator for criterion in criteria_rows for indicator in criterion.indicators]
+    assessments = context.assessments
+    owners = context.owners
     department_names = {
         d.id: d.name
         for d in session.scalars(select(Department).where(Department.id.in_({d for ds in owners.values() for d in ds})))
@@ -311,7 +267,7 @@ def dossier_page(session: Session, user: User, now: dt.datetime, dossier: Dossie
         if RecognitionLevel(dossier.level) in FALLBACK_APPRAISER
         else "Chưa phân công phòng"
     )
-    tasks = tasks_of(session, dossier)
+    tasks = context.tasks
     appraisal: dict[int, list[tuple[str, str, str | None]]] = {}
     for task in tasks:
         for item in task.items:
@@ -334,12 +290,9 @@ def dossier_page(session: Session, user: User, now: dt.datetime, dossier: Dossie
                 for indicator in criterion.indicators
             ],
         )
-        for criterion in criteria_set.criteria
+        for criterion in criteria_rows
     ]
-    confirmations = {
-        c.condition: c
-        for c in session.scalars(select(ConditionConfirmation).where(ConditionConfirmation.dossier_id == dossier.id))
-    }
+    confirmations = context.confirmations
     events = [
         EventView(
             event=event,
@@ -350,39 +303,68 @@ def dossier_page(session: Session, user: User, now: dt.datetime, dossier: Dossie
             details=_event_details(event.payload or {}),
         )
         for event in session.scalars(
-            select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.id)
+            select(AuditEvent)
+            .where(AuditEvent.dossier_id == dossier.id)
+            .order_by(AuditEvent.id)
+            .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.on_behalf_of))
         )
     ]
-    actions = available_actions(session, user, now, dossier)
+    # the page's evidence list, with who sent each file and for which indicator, in one go
+    session.scalars(
+        select(Dossier)
+        .where(Dossier.id == dossier.id)
+        .options(
+            selectinload(Dossier.evidence).options(
+                selectinload(Evidence.uploaded_by), selectinload(Evidence.indicator)
+            ),
+            joinedload(Dossier.authority_unit),
+            joinedload(Dossier.decider_unit),
+        )
+    ).all()
+    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.seats))
     plain: list[ActionHint] = []
-    if any(a in PLAIN_ACTIONS for a in actions):
-        facts = build_facts(session, dossier, now).facts
+    if any(a in PLAIN_COMMANDS for a in actions):
+        facts = context.facts()
         plain = [
             ActionHint(a, action_label(procedure, a), procedure.missing(dossier.state, a, facts))
             # giving up the dossier comes last, after the steps that move it on
-            for a in sorted(actions, key=lambda a: a == "withdraw")
-            if a in PLAIN_ACTIONS
+            for a in sorted(actions, key=lambda a: a == Action.WITHDRAW)
+            if a in PLAIN_COMMANDS
         ]
     task_views = [_task_view(task) for task in tasks]
-    answerable_ids = {t.id for t in answerable_tasks(session, user, now, dossier, tasks, actions)}
+    answerable_ids = {
+        t.task_id for t in permissions.answerable_tasks(actor, context.seats, context.task_seats, actions)
+    }
+    supplements = session.scalars(
+        select(SupplementRequest)
+        .where(SupplementRequest.dossier_id == dossier.id)
+        .order_by(SupplementRequest.round)
+        .options(
+            selectinload(SupplementRequest.items).options(
+                joinedload(SupplementItem.indicator), joinedload(SupplementItem.department)
+            )
+        )
+    ).all()
     return DossierPage(
         dossier=dossier,
         procedure=procedure,
         state_label=procedure.state_label(dossier.state),
         criteria=criteria,
         indicators=indicators,
-        consultation=session.scalars(select(Consultation).where(Consultation.dossier_id == dossier.id)).first(),
-        model_conditions=session.scalars(
-            select(ModelConditions).where(ModelConditions.dossier_id == dossier.id)
-        ).first(),
+        consultation=context.consultation,
+        model_conditions=context.model_conditions,
         conditions=[ConditionView(code, label, confirmations.get(code)) for code, label in CONDITION_LABELS.items()],
         tasks=task_views,
-        supplements=supplement_requests(session, dossier),
+        supplements=list(supplements),
         events=events,
         actions=actions,
         plain_actions=plain,
         answerable=[view for view in task_views if view.task.id in answerable_ids],
-        confirmable=confirmable_conditions(session, user, now, dossier) if "confirm_condition" in actions else [],
+        confirmable=(
+            permissions.confirmable_conditions(actor, dossier.authority_unit_id)
+            if Action.CONFIRM_CONDITION in actions
+            else []
+        ),
         fallback_label=fallback_label,
     )
 
@@ -399,13 +381,16 @@ class RegisterOptions:
 
 def register_options(session: Session, user: User, now: dt.datetime, unit: Unit) -> RegisterOptions | None:
     """What the registration form offers on `unit`'s page, or None when the unit no longer exists or
-    the user holds no seat that opens a dossier there (the procedures' `opened_by`; the service checks again)."""
-    if not unit.is_valid_on(vietnam_today(now)):
+    the user holds no seat that opens a dossier there (the procedures' `opened_by`; the handler checks again)."""
+    if not unit.is_valid_on(local_date(now)):
         return None
     levels = [level for level in LEVELS_BY_KIND.get(unit.kind, ()) if (level, DossierKind.RECOGNITION) in PROCEDURES]
-    grants: set[Grant] = set()
-    for person in principals(session, user, now):
-        grants |= seat_grants(person, unit_id=unit.id, authority_unit_id=None, decider_unit_id=None)
+    actor = load_actor(session, user, now)
+    grants = {
+        g
+        for person in actor.principals
+        for g in permissions.seat_grants(person, unit_id=unit.id, authority_unit_id=None, decider_unit_id=None)
+    }
     levels = [level for level in levels if any(g in grants for g in procedure_for(level).definition.opened_by)]
     if not levels:
         return None
@@ -418,7 +403,7 @@ def register_options(session: Session, user: User, now: dt.datetime, unit: Unit)
     return RegisterOptions(
         levels=[(level.value, RECOGNITION_LEVEL_LABELS[level]) for level in levels],
         criteria_sets=sets,
-        year=vietnam_today(now).year,
+        year=local_date(now).year,
     )
 
 
@@ -450,17 +435,14 @@ class MyWork:
 
 def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
     """Dossiers the user can act on now, open appraisal tasks of their departments (and fallback seats),
-    and the dossiers of their units."""
-    people = principals(session, user, now)
-    unit_ids = {a.unit_id for p in people for a in p.roles if a.unit_id is not None}
-    department_ids = {
-        a.department_id
-        for p in people
-        for a in p.roles
-        if a.role == Role.DEPARTMENT_OFFICER and a.department_id is not None
+    and the dossiers of their units: a fixed number of queries, whatever the number of dossiers."""
+    actor = load_actor(session, user, now)
+    unit_ids = set(actor.unit_ids())
+    department_ids = set(actor.department_ids())
+    authority_ids = {
+        h.department_unit_id for p in actor.principals for h in p.holdings if h.department_unit_id is not None
     }
-    authority_ids = {d.unit_id for d in session.scalars(select(Department).where(Department.id.in_(department_ids)))}
-    # every seat a grant can come from (seat_grants, grants_of): a superset the services then narrow
+    # every seat a grant can come from: a superset that "who may" then narrows
     candidates = session.scalars(
         select(Dossier)
         .where(
@@ -471,16 +453,18 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
             )
         )
         .order_by(Dossier.updated_at.desc(), Dossier.id)
+        .options(joinedload(Dossier.unit))
     ).all()
+    seats = seats_for(session, candidates)
+    live = [d for d in candidates if d.state not in FINAL_STATES]
+    allowed = {d.id: permissions.allowed_actions(procedure_of(d), d.state, actor, seats[d.id]) for d in live}
+    appraising = [d.id for d in live if APPRAISAL_ACTIONS & set(allowed[d.id])]
+    tasks = pending_task_seats(session, appraising)
     actionable = []
-    for dossier in candidates:
-        if dossier.state in FINAL_STATES:
-            continue
-        actions = available_actions(session, user, now, dossier)
-        if not actions:
-            continue
-        if APPRAISAL_ACTIONS & set(actions) and not answerable_tasks(
-            session, user, now, dossier, tasks_of(session, dossier), actions
+    for dossier in live:
+        actions = list(allowed[dossier.id])
+        if APPRAISAL_ACTIONS & set(actions) and not permissions.answerable_tasks(
+            actor, seats[dossier.id], tasks.get(dossier.id, []), actions
         ):
             actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
         if actions:
@@ -491,30 +475,29 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
                 )
             )
 
-    found = open_appraisal_tasks(session, department_ids=department_ids) if department_ids else []
-    seats = {
-        (a.unit_id, Role(a.role))
-        for p in people
-        for a in p.roles
-        if a.unit_id is not None and Role(a.role) in set(FALLBACK_APPRAISER.values())
+    fallback_seats = {
+        (h.unit_id, h.role)
+        for p in actor.principals
+        for h in p.holdings
+        if h.unit_id is not None and h.role in set(FALLBACK_APPRAISER.values())
     }
-    for unit_id, role in sorted(seats):
-        found.extend(
-            t
-            for t in open_appraisal_tasks(session, authority_unit_id=unit_id)
-            if t.department_id is None and t.fallback_role == role
+    found = (
+        open_appraisal_tasks(session, department_ids=department_ids, fallback_seats=fallback_seats)
+        if department_ids or fallback_seats
+        else []
+    )
+    dossiers = {
+        d.id: d
+        for d in session.scalars(
+            select(Dossier).where(Dossier.id.in_({t.dossier_id for t in found})).options(joinedload(Dossier.unit))
         )
-    dossiers = {d.id: d for d in session.scalars(select(Dossier).where(Dossier.id.in_({t.dossier_id for t in found})))}
-    labels = {
-        t.id: t.label
-        for t in session.scalars(select(AppraisalTask).where(AppraisalTask.id.in_({t.task_id for t in found})))
     }
     open_tasks = [
-        OpenTaskView(dossiers[t.dossier_id], labels[t.task_id], t.opened_at, t.round, t.indicator_codes)
+        OpenTaskView(dossiers[t.dossier_id], t.label, t.opened_at, t.round, t.indicator_codes)
         for t in sorted(found, key=lambda t: (t.opened_at, t.task_id))
     ]
 
     own = sorted(
-        (d for d in candidates if may_view(session, user, now, d, people)), key=lambda d: (-d.year, d.unit.name, d.id)
+        (d for d in candidates if permissions.may_view(actor, seats[d.id])), key=lambda d: (-d.year, d.unit.name, d.id)
     )
     return MyWork(actionable=actionable, open_tasks=open_tasks, own_dossiers=own)

@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, types, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 
-from dossiers.procedure_service import PLAIN_ACTIONS
+from dossiers.commands import PLAIN_COMMANDS
 from workflow.procedures import PROCEDURES
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import DossierKind
@@ -135,7 +135,7 @@ class DossierFormSchema(FormSchema):
 
 
 class PlainActionSchema(DossierFormSchema):
-    action = Text(required=True, max_length=60, validate=_one_of(sorted(PLAIN_ACTIONS)))
+    action = Text(required=True, max_length=60, validate=_one_of(sorted(PLAIN_COMMANDS)))
     comment = Text(load_default=None)
     decision_number = Text(load_default=None, max_length=80)
 

@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from dossiers import procedure_service as service
+from dossiers import commands as c
 from dossiers.access import may_view
 from dossiers.evidence import read_evidence
+from dossiers.handlers import handle
 from dossiers.models import AppraisalTask, CriteriaSet, Dossier, Unit, User
 from dossiers.procedure_facts import procedure_of
 from dossiers.settings import Settings
@@ -170,16 +171,14 @@ def take_action(dossier_id: int) -> Page | Response:
     action = request.form.get("action", "")
 
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.take_action(
-            session,
-            user,
-            now,
-            dossier,
+        command = c.plain_command(
             data["action"],
+            dossier.id,
+            expected_version=data["version"],
             comment=data["comment"],
             decision_number=data["decision_number"],
-            expected_version=data["version"],
         )
+        handle(session, user, now, command)
         return f"{_done(dossier, data['action'])} Trạng thái mới: {pages.state_label(dossier)}."
 
     return _act(dossier_id, f"action:{action}", schemas.PlainActionSchema(), call, anchor="thao-tac")
@@ -189,17 +188,9 @@ def take_action(dossier_id: int) -> Page | Response:
 @login_required
 def record_assessment(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.record_assessment(
-            session,
-            user,
-            now,
-            dossier,
-            data["code"],
-            met=data["met"],
-            value=data["value"],
-            note=data["note"],
-            expected_version=data["version"],
-        )
+        entry = c.AssessmentEntry(data["code"], met=data["met"], value=data["value"], note=data["note"])
+        command = c.RecordAssessments(dossier_id=dossier.id, expected_version=data["version"], entries=(entry,))
+        handle(session, user, now, command)
         return f"Đã ghi kết quả tự đánh giá chỉ tiêu {data['code']}."
 
     return _act(dossier_id, "assessment", schemas.AssessmentSchema(), call, anchor="tu-danh-gia")
@@ -214,18 +205,16 @@ def attach_evidence(dossier_id: int) -> Page | Response:
         if upload is None or not upload.filename:
             raise GuardFailed("attach_evidence", ["chưa chọn tệp minh chứng"])
         settings: Settings = current_app.config["NTM_SETTINGS"]
-        evidence = service.attach_evidence(
-            session,
-            user,
-            now,
-            dossier,
+        command = c.AttachEvidence(
+            dossier_id=dossier.id,
+            expected_version=data["version"],
             storage_root=settings.evidence_path,
             stream=upload.stream,
             original_name=upload.filename,
             code=data["code"],
             mime_type=upload.mimetype or None,
-            expected_version=data["version"],
         )
+        evidence = handle(session, user, now, command).record
         return f"Đã đính kèm “{evidence.original_name}” ({evidence.size:,} byte).".replace(",", ".")
 
     return _act(dossier_id, "evidence", schemas.EvidenceSchema(), call, anchor="minh-chung")
@@ -252,16 +241,14 @@ def download_evidence(dossier_id: int, evidence_id: int) -> Response:
 @login_required
 def record_posting(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.record_posting(
-            session,
-            user,
-            now,
-            dossier,
+        command = c.RecordPosting(
+            dossier_id=dossier.id,
+            expected_version=data["version"],
             start=data["start"],
             end=data["end"],
             announcements=data["announcements"],
-            expected_version=data["version"],
         )
+        handle(session, user, now, command)
         return _done(dossier, "record_posting")
 
     return _act(dossier_id, "posting", schemas.PostingSchema(), call, anchor="lay-y-kien")
@@ -271,16 +258,14 @@ def record_posting(dossier_id: int) -> Page | Response:
 @login_required
 def record_survey(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.record_survey(
-            session,
-            user,
-            now,
-            dossier,
+        command = c.RecordSurvey(
+            dossier_id=dossier.id,
+            expected_version=data["version"],
             households_total=data["households_total"],
             households_reached=data["households_reached"],
             households_satisfied=data["households_satisfied"],
-            expected_version=data["version"],
         )
+        handle(session, user, now, command)
         return _done(dossier, "record_survey")
 
     return _act(dossier_id, "survey", schemas.SurveySchema(), call, anchor="lay-y-kien")
@@ -290,15 +275,13 @@ def record_survey(dossier_id: int) -> Page | Response:
 @login_required
 def record_vote(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.record_vote(
-            session,
-            user,
-            now,
-            dossier,
+        command = c.RecordVote(
+            dossier_id=dossier.id,
+            expected_version=data["version"],
             votes_total=data["votes_total"],
             votes_in_favour=data["votes_in_favour"],
-            expected_version=data["version"],
         )
+        handle(session, user, now, command)
         return _done(dossier, "record_vote")
 
     return _act(dossier_id, "vote", schemas.VoteSchema(), call, anchor="lay-y-kien")
@@ -308,9 +291,10 @@ def record_vote(dossier_id: int) -> Page | Response:
 @login_required
 def record_announcement(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.record_announcement(
-            session, user, now, dossier, start=data["start"], end=data["end"], expected_version=data["version"]
+        command = c.RecordAnnouncement(
+            dossier_id=dossier.id, expected_version=data["version"], start=data["start"], end=data["end"]
         )
+        handle(session, user, now, command)
         return _done(dossier, "record_announcement")
 
     return _act(dossier_id, "announcement", schemas.AnnouncementSchema(), call, anchor="lay-y-kien")
@@ -320,11 +304,8 @@ def record_announcement(dossier_id: int) -> Page | Response:
 @login_required
 def record_model_conditions(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.record_model_conditions(
-            session,
-            user,
-            now,
-            dossier,
+        command = c.RecordModelConditions(
+            dossier_id=dossier.id,
             income_per_capita=data["income_per_capita"],
             advanced_income_level=data["advanced_income_level"],
             smart_hamlet_models=data["smart_hamlet_models"],
@@ -332,6 +313,7 @@ def record_model_conditions(dossier_id: int) -> Page | Response:
             outstanding_field_met=data["outstanding_field_met"],
             expected_version=data["version"],
         )
+        handle(session, user, now, command)
         return _done(dossier, "record_model_conditions")
 
     return _act(dossier_id, "model", schemas.ModelConditionsSchema(), call, anchor="dieu-kien")
@@ -341,16 +323,14 @@ def record_model_conditions(dossier_id: int) -> Page | Response:
 @login_required
 def confirm_condition(dossier_id: int) -> Page | Response:
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
-        service.confirm_condition(
-            session,
-            user,
-            now,
-            dossier,
-            data["condition"],
+        command = c.ConfirmCondition(
+            dossier_id=dossier.id,
+            expected_version=data["version"],
+            condition=data["condition"],
             holds=data["holds"],
             note=data["note"],
-            expected_version=data["version"],
         )
+        handle(session, user, now, command)
         found = "đạt" if data["holds"] else "không đạt"
         return f"Đã xác nhận điều kiện «{CONDITION_LABELS[data['condition']]}»: {found}."
 
@@ -370,27 +350,23 @@ def appraise(dossier_id: int) -> Page | Response:
             raise GuardFailed(action, ["không tìm thấy nhiệm vụ thẩm tra này trong hồ sơ"])
         codes = list(dict.fromkeys(data["codes"]))
         if returning:
-            service.return_indicators(
-                session,
-                user,
-                now,
-                dossier,
-                {code: data["reasons"].get(code, "") for code in codes},
-                department=task.department,
-                comment=data["comment"],
+            returned = c.ReturnIndicators(
+                dossier_id=dossier.id,
                 expected_version=data["version"],
+                comment=data["comment"],
+                reasons={code: data["reasons"].get(code, "") for code in codes},
+                department_id=task.department_id,
             )
+            handle(session, user, now, returned)
             return f"Đã trả lại chỉ tiêu {join_vi(codes)}. Trạng thái hồ sơ: {pages.state_label(dossier)}."
-        service.approve_indicators(
-            session,
-            user,
-            now,
-            dossier,
-            codes,
-            department=task.department,
-            comment=data["comment"],
+        approved = c.ApproveIndicators(
+            dossier_id=dossier.id,
             expected_version=data["version"],
+            comment=data["comment"],
+            codes=tuple(codes),
+            department_id=task.department_id,
         )
+        handle(session, user, now, approved)
         return f"Đã thẩm tra đạt chỉ tiêu {join_vi(codes)}. Trạng thái hồ sơ: {pages.state_label(dossier)}."
 
     task_id = request.form.get("task", "")
@@ -417,9 +393,8 @@ def register(unit_id: int) -> Page | Response:
         errors = {"criteria_set": "Không có bộ tiêu chí này."}
         return render_unit(unit, FormState("register", raw, errors, INVALID_INPUT), 422)
     try:
-        created = service.register_dossier(
-            session, user, now, unit=unit, level=data["level"], year=data["year"], criteria_set=criteria_set
-        )
+        command = c.Register(unit_id=unit.id, level=data["level"], year=data["year"], criteria_set_id=criteria_set.id)
+        created = handle(session, user, now, command).opened()
     except WorkflowError as exc:
         session.rollback()
         unit = session.get(Unit, unit_id) or abort(404)

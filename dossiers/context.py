@@ -1,0 +1,274 @@
+"""Everything one action on one dossier needs, loaded once and only when asked for.
+
+The handler and the dossier page both read a dossier through a `DossierContext`: its criteria set's
+indicators (one query), the ownership table (one query, only when a department may be involved), the
+appraisal tasks with their items, the facts the guards read. Each part is loaded on first use and
+kept, so an action issues only the queries its own checks and changes need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from dossiers.access import owning_departments, task_seats
+from dossiers.models import (
+    AppraisalTask,
+    Assessment,
+    ConditionConfirmation,
+    Consultation,
+    Criterion,
+    Dossier,
+    Indicator,
+    ModelConditions,
+    Ownership,
+)
+from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.procedure_facts import holds_recognition, procedure_of
+from workflow.calendar import local_date
+from workflow.engine import Procedure
+from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
+from workflow.permissions import Actor, Seats, TaskSeat
+from workflow.revocation import revocation_finding
+from workflow.rules import DEFAULT_RULES, Rules
+from workflow.vocabulary import DossierKind, RecognitionLevel, UnitKind
+
+
+@dataclass(frozen=True)
+class IndicatorRef:
+    """An indicator of the dossier's criteria set, as plain values."""
+
+    id: int
+    code: str
+    criterion_number: int
+    criterion_is_key: bool
+
+
+class DossierContext:
+    """One dossier, the actor and the moment, with the parts the action needs loaded on first use."""
+
+    def __init__(
+        self, session: Session, dossier: Dossier, actor: Actor, now: dt.datetime, rules: Rules = DEFAULT_RULES
+    ) -> None:
+        self.session = session
+        self.dossier = dossier
+        self.actor = actor
+        self.now = now
+        self.rules = rules
+        self.today = local_date(now)
+
+    @cached_property
+    def procedure(self) -> Procedure:
+        return procedure_of(self.dossier)
+
+    # --- the criteria set ----------------------------------------------------------------------------
+
+    @cached_property
+    def indicators(self) -> list[IndicatorRef]:
+        """Every indicator of the set in order (criterion number, then position): one query."""
+        rows = self.session.execute(
+            select(Indicator.id, Indicator.code, Criterion.number, Criterion.is_key)
+            .join(Criterion, Criterion.id == Indicator.criterion_id)
+            .where(Criterion.criteria_set_id == self.dossier.criteria_set_id)
+            .order_by(Criterion.number, Indicator.position)
+        ).all()
+        return [IndicatorRef(*row) for row in rows]
+
+    @cached_property
+    def code_of(self) -> dict[int, str]:
+        return {i.id: i.code for i in self.indicators}
+
+    @cached_property
+    def by_code(self) -> dict[str, IndicatorRef]:
+        return {i.code: i for i in self.indicators}
+
+    # --- ownership and tasks -------------------------------------------------------------------------
+
+    @cached_property
+    def owners(self) -> dict[int, list[int]]:
+        """indicator id → department ids of the dossier's ownership table (authority, year, set)."""
+        d = self.dossier
+        rows = self.session.execute(
+            select(Ownership.indicator_id, Ownership.department_id)
+            .join(Indicator, Indicator.id == Ownership.indicator_id)
+            .join(Criterion, Criterion.id == Indicator.criterion_id)
+            .where(
+                Ownership.authority_unit_id == d.authority_unit_id,
+                Ownership.year == d.year,
+                Criterion.criteria_set_id == d.criteria_set_id,
+            )
+            .order_by(Ownership.department_id)
+        ).all()
+        owners: dict[int, list[int]] = defaultdict(list)
+        for indicator_id, department_id in rows:
+            if department_id not in owners[indicator_id]:
+                owners[indicator_id].append(department_id)
+        return dict(owners)
+
+    @cached_property
+    def tasks(self) -> list[AppraisalTask]:
+        return list(
+            self.session.scalars(
+                select(AppraisalTask)
+                .where(AppraisalTask.dossier_id == self.dossier.id)
+                .order_by(AppraisalTask.id)
+                .options(selectinload(AppraisalTask.items), selectinload(AppraisalTask.department))
+            )
+        )
+
+    @cached_property
+    def task_seats(self) -> list[TaskSeat]:
+        return task_seats(self.tasks, self.code_of)
+
+    def forget_tasks(self) -> None:
+        """After tasks were opened or changed: read them again when next asked."""
+        for name in ("tasks", "task_seats"):
+            self.__dict__.pop(name, None)
+
+    @cached_property
+    def seats(self) -> Seats:
+        """The dossier's seats for deciding grants. The ownership table is read only when a person of the
+        actor holds a department of the authority (no one else's grants depend on it)."""
+        d = self.dossier
+        involved = any(h.department_unit_id == d.authority_unit_id for p in self.actor.principals for h in p.holdings)
+        owning: frozenset[int] = frozenset()
+        if involved:
+            key = (d.authority_unit_id, d.year, d.criteria_set_id)
+            owning = owning_departments(self.session, [key])[key]
+            owning |= {t.department_id for t in self.tasks if t.department_id is not None}
+        return Seats(
+            unit_id=d.unit_id,
+            authority_unit_id=d.authority_unit_id,
+            decider_unit_id=d.decider_unit_id,
+            owning_department_ids=owning,
+        )
+
+    # --- the facts the guards read -------------------------------------------------------------------
+
+    @cached_property
+    def assessments(self) -> dict[int, Assessment]:
+        return {
+            a.indicator_id: a
+            for a in self.session.scalars(select(Assessment).where(Assessment.dossier_id == self.dossier.id))
+        }
+
+    @cached_property
+    def consultation(self) -> Consultation | None:
+        return self.session.scalars(select(Consultation).where(Consultation.dossier_id == self.dossier.id)).first()
+
+    @cached_property
+    def confirmations(self) -> dict[str, ConditionConfirmation]:
+        return {
+            c.condition: c
+            for c in self.session.scalars(
+                select(ConditionConfirmation).where(ConditionConfirmation.dossier_id == self.dossier.id)
+            )
+        }
+
+    @cached_property
+    def model_conditions(self) -> ModelConditions | None:
+        return self.session.scalars(
+            select(ModelConditions).where(ModelConditions.dossier_id == self.dossier.id)
+        ).first()
+
+    def minimal_facts(self, comment: str | None = None) -> Facts:
+        """What an action whose transitions have no guard is decided on: nothing is read."""
+        return Facts(level=RecognitionLevel(self.dossier.level), today=self.today, comment=comment)
+
+    def facts(self, comment: str | None = None) -> Facts:
+        """The snapshot the guards of the dossier's procedure read, as of now."""
+        dossier, procedure, code_of = self.dossier, self.procedure, self.code_of
+        codes = tuple(i.code for i in self.indicators)
+        assessments = self.assessments.values()
+        assessed = frozenset(
+            code_of[a.indicator_id] for a in assessments if a.met is not None and a.indicator_id in code_of
+        )
+        unmet = frozenset(code_of[a.indicator_id] for a in assessments if a.met is False and a.indicator_id in code_of)
+
+        consultation = self.consultation
+        posting = survey = vote = announcement = None
+        if consultation is not None:
+            if consultation.posting_start and consultation.posting_end:
+                posting = Posting(consultation.posting_start, consultation.posting_end, consultation.announcements or 0)
+            if consultation.households_total is not None:
+                survey = Survey(
+                    consultation.households_total,
+                    consultation.households_reached or 0,
+                    consultation.households_satisfied or 0,
+                )
+            if consultation.votes_total is not None:
+                vote = Vote(consultation.votes_total, consultation.votes_in_favour or 0)
+            if consultation.announcement_start and consultation.announcement_end:
+                announcement = Posting(consultation.announcement_start, consultation.announcement_end)
+
+        items = [item for task in self.tasks for item in task.items]
+        open_tasks = tuple(seat.label for seat in self.task_seats if seat.pending)
+        returned = frozenset(
+            code_of[i.indicator_id] for i in items if i.decision == RETURNED and i.indicator_id in code_of
+        )
+        decisions: dict[str, list[str | None]] = {}
+        for item in items:
+            if item.indicator_id in code_of:
+                decisions.setdefault(code_of[item.indicator_id], []).append(item.decision)
+        unapproved = frozenset(c for c in codes if not decisions.get(c) or any(d != APPROVED for d in decisions[c]))
+        unowned = frozenset(i.code for i in self.indicators if i.id not in self.owners)
+
+        prerequisite_held: bool | None = None
+        if procedure.definition.prerequisite is not None:
+            prerequisite_held = holds_recognition(self.session, dossier.unit, procedure.definition.prerequisite)
+
+        model = None
+        declared = self.model_conditions if "record_model_conditions" in procedure.actions else None
+        if declared is not None:
+            model = ModelFacts(
+                income_per_capita=declared.income_per_capita,
+                advanced_income_level=declared.advanced_income_level,
+                smart_hamlet_models=declared.smart_hamlet_models,
+                outstanding_field=dossier.outstanding_field,
+                outstanding_field_met=declared.outstanding_field_met,
+            )
+
+        communes_total = communes_recognised = 0
+        if dossier.unit.kind == UnitKind.DISTRICT:
+            communes = [c for c in dossier.unit.children if c.kind == UnitKind.COMMUNE and c.is_valid_on(self.today)]
+            communes_total = len(communes)
+            communes_recognised = sum(
+                1 for c in communes if holds_recognition(self.session, c, RecognitionLevel.COMMUNE_NTM)
+            )
+
+        rule_fires: bool | None = None
+        if dossier.kind == DossierKind.REVOCATION:
+            numbers = sorted({i.criterion_number for i in self.indicators})
+            failed = {i.criterion_number for i in self.indicators if i.code in unmet}
+            key = sorted({i.criterion_number for i in self.indicators if i.criterion_is_key})
+            finding = revocation_finding(len(numbers), failed, key, rules=self.rules) if numbers else None
+            rule_fires = finding is not None
+
+        return Facts(
+            level=RecognitionLevel(dossier.level),
+            today=self.today,
+            applicant_kind=UnitKind(dossier.unit.kind),
+            indicators=codes,
+            assessed=assessed,
+            unmet=unmet,
+            posting=posting,
+            survey=survey,
+            vote=vote,
+            announcement=announcement,
+            open_tasks=open_tasks,
+            returned=returned,
+            unapproved=unapproved,
+            unowned=unowned,
+            conditions={c.condition: c.holds for c in self.confirmations.values()},
+            prerequisite_held=prerequisite_held,
+            model=model,
+            communes_total=communes_total,
+            communes_recognised=communes_recognised,
+            revocation_rule_fires=rule_fires,
+            comment=comment,
+        )
