@@ -218,7 +218,7 @@ def task_label(department_name: str | None, fallback_role: str | None) -> str:
 
 
 def pending_task_seats(session: Session, dossier_ids: Collection[int]) -> dict[int, list[TaskSeat]]:
-    """dossier id → its appraisal tasks, each with its indicator codes: two queries for any number of dossiers."""
+    """dossier id → its appraisal tasks, each with its indicator codes: one query for any number of dossiers."""
     if not dossier_ids:
         return {}
     rows = session.execute(
@@ -228,27 +228,28 @@ def pending_task_seats(session: Session, dossier_ids: Collection[int]) -> dict[i
             AppraisalTask.department_id,
             AppraisalTask.fallback_role,
             Department.name,
+            Indicator.code,
+            AppraisalItem.decision,
         )
         .outerjoin(Department, Department.id == AppraisalTask.department_id)
+        .join(AppraisalItem, AppraisalItem.task_id == AppraisalTask.id)
+        .join(Indicator, Indicator.id == AppraisalItem.indicator_id)
         .where(AppraisalTask.dossier_id.in_(list(dossier_ids)))
         .order_by(AppraisalTask.id)
     ).all()
+    heads: dict[int, tuple[int, int | None, str | None, str | None]] = {}
     items: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    if rows:
-        for task_id, code, decision in session.execute(
-            select(AppraisalItem.task_id, Indicator.code, AppraisalItem.decision)
-            .join(Indicator, Indicator.id == AppraisalItem.indicator_id)
-            .where(AppraisalItem.task_id.in_([r[0] for r in rows]))
-        ):
-            items[task_id].append((code, decision))
+    for task_id, dossier_id, department_id, fallback_role, department_name, code, decision in rows:
+        heads[task_id] = (dossier_id, department_id, fallback_role, department_name)
+        items[task_id].append((code, decision))
     found: dict[int, list[TaskSeat]] = defaultdict(list)
-    for task_id, dossier_id, department_id, fallback_role, department_name in rows:
-        found[dossier_id].append(
+    for task_id, (owner_dossier, owner_department, seat_role, seat_name) in heads.items():
+        found[owner_dossier].append(
             TaskSeat(
                 task_id=task_id,
-                label=task_label(department_name, fallback_role),
-                department_id=department_id,
-                fallback_role=Role(fallback_role) if fallback_role else None,
+                label=task_label(seat_name, seat_role),
+                department_id=owner_department,
+                fallback_role=Role(seat_role) if seat_role else None,
                 codes=frozenset(code for code, _ in items[task_id]),
                 pending=any(decision is None for _, decision in items[task_id]),
             )

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from dossiers.access import owning_departments, task_seats
+from dossiers.access import ancestor_ids, task_seats
 from dossiers.models import (
     AppraisalTask,
     Assessment,
@@ -117,8 +117,8 @@ class DossierContext:
                 select(AppraisalTask)
                 .where(AppraisalTask.dossier_id == self.dossier.id)
                 .order_by(AppraisalTask.id)
-                .options(selectinload(AppraisalTask.items), selectinload(AppraisalTask.department))
-            )
+                .options(joinedload(AppraisalTask.items), joinedload(AppraisalTask.department))
+            ).unique()
         )
 
     @cached_property
@@ -138,8 +138,7 @@ class DossierContext:
         involved = any(h.department_unit_id == d.authority_unit_id for p in self.actor.principals for h in p.holdings)
         owning: frozenset[int] = frozenset()
         if involved:
-            key = (d.authority_unit_id, d.year, d.criteria_set_id)
-            owning = owning_departments(self.session, [key])[key]
+            owning = frozenset(department for ds in self.owners.values() for department in ds)
             owning |= {t.department_id for t in self.tasks if t.department_id is not None}
         return Seats(
             unit_id=d.unit_id,
@@ -147,6 +146,30 @@ class DossierContext:
             decider_unit_id=d.decider_unit_id,
             owning_department_ids=owning,
         )
+
+    @cached_property
+    def view_seats(self) -> Seats:
+        """The seats with every owning department and the unit tree above the dossier: for reading."""
+        d = self.dossier
+        chains = ancestor_ids(self.session, {d.unit_id, d.authority_unit_id})
+        owning = frozenset(department for ds in self.owners.values() for department in ds)
+        owning |= {t.department_id for t in self.tasks if t.department_id is not None}
+        return Seats(
+            unit_id=d.unit_id,
+            authority_unit_id=d.authority_unit_id,
+            decider_unit_id=d.decider_unit_id,
+            owning_department_ids=owning,
+            unit_scope=frozenset({d.unit_id, *chains[d.unit_id]}),
+            authority_scope=frozenset({d.authority_unit_id, *chains[d.authority_unit_id]}),
+        )
+
+    def use_criteria(self, criteria: list[Criterion]) -> None:
+        """Take the set's indicators from criteria already loaded with them (the page shows them anyway)."""
+        self.__dict__["indicators"] = [
+            IndicatorRef(i.id, i.code, criterion.number, criterion.is_key)
+            for criterion in criteria
+            for i in criterion.indicators
+        ]
 
     # --- the facts the guards read -------------------------------------------------------------------
 

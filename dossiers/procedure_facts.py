@@ -101,8 +101,8 @@ def open_appraisal_tasks(
     authority_unit_id: int | None = None,
     fallback_seats: Collection[tuple[int, Role]] | None = None,
 ) -> list[OpenAppraisalTask]:
-    """Tasks of dossiers under appraisal that still have an indicator waiting, oldest first: three
-    queries whatever their number. With `department_ids` and/or `fallback_seats` ((authority unit,
+    """Tasks of dossiers under appraisal that still have an indicator waiting, oldest first: one
+    query whatever their number. With `department_ids` and/or `fallback_seats` ((authority unit,
     role) pairs), only the tasks of those departments or seats."""
     query = (
         select(AppraisalTask, Dossier.authority_unit_id)
@@ -110,7 +110,7 @@ def open_appraisal_tasks(
         .where(AppraisalTask.answered_at.is_(None), Dossier.state == "under_appraisal")
         .order_by(AppraisalTask.opened_at, AppraisalTask.id)
         .options(
-            selectinload(AppraisalTask.items).joinedload(AppraisalItem.indicator),
+            joinedload(AppraisalTask.items).joinedload(AppraisalItem.indicator),
             joinedload(AppraisalTask.department),
         )
     )

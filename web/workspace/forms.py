@@ -9,6 +9,7 @@ from typing import Any
 #: form name → id of the form on the dossier page (plain actions and tasks: "action:<name>", "task:<id>")
 ANCHORS = {
     "assessment": "ghi-danh-gia",
+    "assessments": "form-assessments",
     "register": "form-register",
 }
 #: inputs the page sends without the person typing them: their errors are shown with the message

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dossiers.access import load_actor, pending_task_seats, seats_for
 from dossiers.commands import PLAIN_COMMANDS
@@ -40,7 +41,6 @@ from workflow import permissions
 from workflow.actions import APPRAISAL_ACTIONS, Action
 from workflow.calendar import local_date
 from workflow.engine import Party, Procedure
-from workflow.permissions import Actor
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
 from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
 from workflow.rules import CONDITION_LABELS
@@ -222,10 +222,22 @@ def _task_view(task: AppraisalTask) -> TaskView:
     )
 
 
+def _assessed(values: dict[str, Any]) -> str:
+    if not values or values.get("met") is None:
+        return "chưa đánh giá"
+    verdict = "đạt" if values["met"] else "chưa đạt"
+    return f"{values['value']} ({verdict})" if values.get("value") else verdict
+
+
 def _event_details(payload: dict[str, Any]) -> str:
     parts = []
     if payload.get("indicator"):
         parts.append(f"chỉ tiêu {payload['indicator']}")
+    for change in payload.get("changes") or []:
+        old, new = change.get("old") or {}, change.get("new") or {}
+        parts.append(f"{change.get('indicator')}: {_assessed(old)} → {_assessed(new)}")
+    if payload.get("changes"):
+        return " · ".join(parts)
     if payload.get("indicators"):
         parts.append(f"chỉ tiêu {', '.join(map(str, payload['indicators']))}")
     if payload.get("reasons"):
@@ -238,12 +250,9 @@ def _event_details(payload: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def dossier_page(
-    session: Session, user: User, now: dt.datetime, dossier: Dossier, actor: Actor | None = None
-) -> DossierPage:
+def dossier_page(context: DossierContext) -> DossierPage:
     """Everything the dossier page shows, in a fixed number of queries."""
-    actor = actor or load_actor(session, user, now)
-    context = DossierContext(session, dossier, actor, now)
+    session, dossier, actor = context.session, context.dossier, context.actor
     procedure = context.procedure
     unit = dossier.unit
     criteria_set = dossier.criteria_set
@@ -256,6 +265,7 @@ def dossier_page(
         )
     )
     indicators = [indicator for criterion in criteria_rows for indicator in criterion.indicators]
+    context.use_criteria(criteria_rows)
     assessments = context.assessments
     owners = context.owners
     department_names = {
@@ -306,22 +316,18 @@ def dossier_page(
             select(AuditEvent)
             .where(AuditEvent.dossier_id == dossier.id)
             .order_by(AuditEvent.id)
-            .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.on_behalf_of))
+            .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.on_behalf_of))
         )
     ]
-    # the page's evidence list, with who sent each file and for which indicator, in one go
-    session.scalars(
-        select(Dossier)
-        .where(Dossier.id == dossier.id)
-        .options(
-            selectinload(Dossier.evidence).options(
-                selectinload(Evidence.uploaded_by), selectinload(Evidence.indicator)
-            ),
-            joinedload(Dossier.authority_unit),
-            joinedload(Dossier.decider_unit),
-        )
+    # the page's evidence list, with who sent each file and for which indicator, in one query
+    evidence = session.scalars(
+        select(Evidence)
+        .where(Evidence.dossier_id == dossier.id)
+        .order_by(Evidence.id)
+        .options(joinedload(Evidence.uploaded_by), joinedload(Evidence.indicator))
     ).all()
-    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.seats))
+    set_committed_value(dossier, "evidence", list(evidence))
+    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.view_seats))
     plain: list[ActionHint] = []
     if any(a in PLAIN_COMMANDS for a in actions):
         facts = context.facts()
@@ -333,18 +339,22 @@ def dossier_page(
         ]
     task_views = [_task_view(task) for task in tasks]
     answerable_ids = {
-        t.task_id for t in permissions.answerable_tasks(actor, context.seats, context.task_seats, actions)
+        t.task_id for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions)
     }
-    supplements = session.scalars(
-        select(SupplementRequest)
-        .where(SupplementRequest.dossier_id == dossier.id)
-        .order_by(SupplementRequest.round)
-        .options(
-            selectinload(SupplementRequest.items).options(
-                joinedload(SupplementItem.indicator), joinedload(SupplementItem.department)
+    supplements = (
+        session.scalars(
+            select(SupplementRequest)
+            .where(SupplementRequest.dossier_id == dossier.id)
+            .order_by(SupplementRequest.round)
+            .options(
+                joinedload(SupplementRequest.items).options(
+                    joinedload(SupplementItem.indicator), joinedload(SupplementItem.department)
+                )
             )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     return DossierPage(
         dossier=dossier,
         procedure=procedure,
@@ -352,7 +362,7 @@ def dossier_page(
         criteria=criteria,
         indicators=indicators,
         consultation=context.consultation,
-        model_conditions=context.model_conditions,
+        model_conditions=context.model_conditions if Action.RECORD_MODEL_CONDITIONS in procedure.actions else None,
         conditions=[ConditionView(code, label, confirmations.get(code)) for code, label in CONDITION_LABELS.items()],
         tasks=task_views,
         supplements=list(supplements),

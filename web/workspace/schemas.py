@@ -147,6 +147,34 @@ class AssessmentSchema(DossierFormSchema):
     note = Text(load_default=None)
 
 
+class AssessmentRowSchema(FormSchema):
+    code = Text(required=True, max_length=20)
+    met = Boolean(required=True)
+    value = Text(load_default=None)
+    note = Text(load_default=None)
+
+
+class BulkAssessmentSchema(DossierFormSchema):
+    """The self-assessment table sent in one request: `met:<code>`, `value:<code>`, `note:<code>` per
+    row; rows without a chosen result are left as they are. `criterion` (the button pressed) keeps the
+    save to that criterion's rows; without it, every row is saved."""
+
+    criterion = Integer(load_default=None, maximum=1000)
+    rows = fields.List(fields.Nested(AssessmentRowSchema), load_default=list)
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        rows: dict[str, dict[str, Any]] = {}
+        kept: dict[str, Any] = {}
+        for key, value in data.items():
+            field_name, _, code = key.partition(":")
+            if code and field_name in ("met", "value", "note"):
+                rows.setdefault(code, {"code": code})[field_name] = value
+            else:
+                kept[key] = value
+        kept["rows"] = [row for row in rows.values() if "met" in row]
+        return kept
+
+
 class EvidenceSchema(DossierFormSchema):
     code = Text(load_default=None, max_length=20)
 

@@ -13,11 +13,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 
 from dossiers import commands as c
-from dossiers.access import may_view
+from dossiers.access import load_actor
+from dossiers.context import DossierContext
 from dossiers.evidence import read_evidence
 from dossiers.handlers import handle
 from dossiers.models import AppraisalTask, CriteriaSet, Dossier, Unit, User
@@ -29,6 +30,7 @@ from web.session import request_session
 from web.views import render_unit
 from web.workspace import pages, schemas
 from web.workspace.forms import FormState
+from workflow import permissions
 from workflow.engine import Procedure
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
 from workflow.rules import CONDITION_LABELS
@@ -61,23 +63,32 @@ def state_label_filter(dossier: Dossier) -> str:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -> Dossier:
-    dossier = session.get(Dossier, dossier_id)
+def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -> DossierContext:
+    """The dossier with what the page reads of it, once the user may read it (404, 403 otherwise)."""
+    dossier = session.get(
+        Dossier,
+        dossier_id,
+        options=[
+            joinedload(Dossier.unit),
+            joinedload(Dossier.criteria_set),
+            joinedload(Dossier.authority_unit),
+            joinedload(Dossier.decider_unit),
+        ],
+    )
     if dossier is None:
         abort(404)
-    if not may_view(session, user, now, dossier):
+    context = DossierContext(session, dossier, load_actor(session, user, now), now)
+    if not permissions.may_view(context.actor, context.view_seats):
         abort(403)
-    return dossier
+    return context
 
 
-def _render_dossier(
-    session: Session, user: User, now: dt.datetime, dossier: Dossier, form: FormState | None = None, status: int = 200
-) -> Page:
-    page = pages.dossier_page(session, user, now, dossier)
+def _render_dossier(context: DossierContext, form: FormState | None = None, status: int = 200) -> Page:
+    page = pages.dossier_page(context)
     html = render_template(
         "dossier.html",
         page=page,
-        dossier=dossier,
+        dossier=context.dossier,
         form=form or FormState(),
         selected_code=request.args.get("chi-tieu", ""),
     )
@@ -88,7 +99,7 @@ def _render_dossier(
 @login_required
 def dossier(dossier_id: int) -> Page:
     session, user, now = request_session(), signed_in_user(), request_now()
-    return _render_dossier(session, user, now, _viewable(session, user, now, dossier_id))
+    return _render_dossier(_viewable(session, user, now, dossier_id))
 
 
 @bp.get("/viec-cua-toi")
@@ -139,13 +150,14 @@ def _act(
 ) -> Page | Response:
     """Parse, call one service, commit once; or show the form again with what went wrong."""
     session, user, now = request_session(), signed_in_user(), request_now()
-    dossier = _viewable(session, user, now, dossier_id)
+    context = _viewable(session, user, now, dossier_id)
+    dossier = context.dossier
     raw = schemas.form_data(request.form, lists)
     try:
         data = schema.load(raw)
     except ValidationError as error:
         state = FormState(form_name, raw, schemas.error_messages(error), INVALID_INPUT)
-        return _render_dossier(session, user, now, dossier, state, 422)
+        return _render_dossier(context, state, 422)
     try:
         done = call(session, user, now, dossier, data)
     except WorkflowError as exc:
@@ -154,8 +166,8 @@ def _act(
         if isinstance(exc, StaleDossier):
             # the page now shows the current version: sending the form again applies it to what they see
             raw = {key: value for key, value in raw.items() if key != "version"}
-        message = describe(exc, procedure_of(fresh))
-        return _render_dossier(session, user, now, fresh, FormState(form_name, raw, {}, message), status_of(exc))
+        message = describe(exc, fresh.procedure)
+        return _render_dossier(fresh, FormState(form_name, raw, {}, message), status_of(exc))
     session.commit()
     flash(done, "success")
     return redirect(url_for(".dossier", dossier_id=dossier_id, _anchor=anchor))
@@ -196,6 +208,33 @@ def record_assessment(dossier_id: int) -> Page | Response:
     return _act(dossier_id, "assessment", schemas.AssessmentSchema(), call, anchor="tu-danh-gia")
 
 
+@bp.post("/ho-so/<int:dossier_id>/tu-danh-gia/bang")
+@login_required
+def record_assessments(dossier_id: int) -> Page | Response:
+    """The whole table, or one criterion's rows, saved in one request, one transaction, one audit event."""
+
+    def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
+        criterion = data["criterion"]
+        codes = None
+        if criterion is not None:
+            codes = {
+                indicator.code
+                for block in dossier.criteria_set.criteria
+                if block.number == criterion
+                for indicator in block.indicators
+            }
+        rows = [row for row in data["rows"] if codes is None or row["code"] in codes]
+        entries = tuple(c.AssessmentEntry(r["code"], met=r["met"], value=r["value"], note=r["note"]) for r in rows)
+        command = c.RecordAssessments(dossier_id=dossier.id, expected_version=data["version"], entries=entries)
+        handle(session, user, now, command)
+        where = f"tiêu chí {criterion}" if criterion is not None else "cả bộ tiêu chí"
+        return f"Đã ghi kết quả tự đánh giá {len(entries)} chỉ tiêu ({where})."
+
+    criterion = request.form.get("criterion", "")
+    anchor = f"tieu-chi-{criterion}" if criterion.isdigit() else "tu-danh-gia"
+    return _act(dossier_id, "assessments", schemas.BulkAssessmentSchema(), call, anchor=anchor)
+
+
 @bp.post("/ho-so/<int:dossier_id>/minh-chung")
 @login_required
 def attach_evidence(dossier_id: int) -> Page | Response:
@@ -225,7 +264,7 @@ def attach_evidence(dossier_id: int) -> Page | Response:
 def download_evidence(dossier_id: int, evidence_id: int) -> Response:
     """The stored file, to anyone who may see the dossier; checked against its SHA-256 on the way out."""
     session, user, now = request_session(), signed_in_user(), request_now()
-    dossier = _viewable(session, user, now, dossier_id)
+    dossier = _viewable(session, user, now, dossier_id).dossier
     evidence = next((e for e in dossier.evidence if e.id == evidence_id), None) or abort(404)
     settings: Settings = current_app.config["NTM_SETTINGS"]
     try:

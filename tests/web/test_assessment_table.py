@@ -1,0 +1,114 @@
+"""The self-assessment table as one form: a whole criterion, or the whole set, saved in one request,
+one transaction and one audit event that lists every changed value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from dossiers.models import Assessment, AuditEvent, Criterion
+from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, form_html, fresh, sign_in, version_in
+
+
+@pytest.fixture(scope="module")
+def world(engine: Engine) -> Iterator[DemoWorld]:
+    yield from demo_world(engine)
+
+
+@pytest.fixture
+def connection(world: DemoWorld) -> Iterator[Connection]:
+    yield from world.savepoint()
+
+
+@pytest.fixture(autouse=True)
+def _clock(app: Flask) -> None:
+    app.config["NTM_CLOCK"] = lambda: ACTING_AT
+
+
+def _events(session: Session, dossier_id: int) -> int:
+    return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.dossier_id == dossier_id)) or 0
+
+
+def test_a_whole_criterion_is_saved_in_one_request(client: FlaskClient, world: DemoWorld, session: Session) -> None:
+    dossier_id = world.dossiers["Vân Trình"]  # self-assessment, half of the indicators assessed
+    sign_in(client, "xa.vantrinh")
+    page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
+    table = form_html(page, "form-assessments")
+    dossier = fresh(session, dossier_id)
+    criteria = session.scalars(
+        select(Criterion).where(Criterion.criteria_set_id == dossier.criteria_set_id).order_by(Criterion.number)
+    ).all()
+    last = criteria[-1]  # not assessed yet: the demo assessed the first half
+    codes = [indicator.code for indicator in last.indicators]
+    assert all(f'name="met:{code}"' in table for code in codes)
+    before = _events(session, dossier_id)
+
+    data = {"version": str(version_in(page, "form-assessments")), "criterion": str(last.number)}
+    for code in codes:
+        data |= {f"met:{code}": "1", f"value:{code}": f"Đạt ({code})", f"note:{code}": ""}
+    # a row of another criterion in the same form is not part of this save
+    other = criteria[0].indicators[0].code
+    data |= {f"met:{other}": "0", f"value:{other}": "đổi"}
+    response = client.post(f"/ho-so/{dossier_id}/tu-danh-gia/bang", data=data)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"#tieu-chi-{last.number}")
+    session.expire_all()
+    assert _events(session, dossier_id) == before + 1
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.dossier_id == dossier_id).order_by(AuditEvent.id.desc())
+    ).first()
+    assert event is not None and event.action == "record_assessment"
+    assert [change["indicator"] for change in event.payload["changes"]] == codes
+    assert all(change["old"] is None and change["new"]["met"] is True for change in event.payload["changes"])
+    unchanged = session.scalars(
+        select(Assessment).where(
+            Assessment.dossier_id == dossier_id, Assessment.indicator_id == criteria[0].indicators[0].id
+        )
+    ).one()
+    assert unchanged.met is True and unchanged.value == "Đạt"
+    # the audit log on the page shows the values entered
+    page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
+    assert f"{codes[0]}: chưa đánh giá → Đạt ({codes[0]}) (đạt)" in page
+
+
+def test_the_whole_table_in_one_request_and_a_bad_row_keeps_what_was_typed(
+    client: FlaskClient, world: DemoWorld, session: Session
+) -> None:
+    dossier_id = world.dossiers["Vân Trình"]
+    sign_in(client, "xa.vantrinh")
+    page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
+    codes = re.findall(r'name="met:([^"]+)"', form_html(page, "form-assessments"))
+    version = str(version_in(page, "form-assessments"))
+    before = _events(session, dossier_id)
+
+    bad = {"version": version, f"met:{codes[0]}": "có lẽ", f"value:{codes[0]}": "giá trị đã gõ"}
+    refused = client.post(f"/ho-so/{dossier_id}/tu-danh-gia/bang", data=bad)
+    assert refused.status_code == 422
+    assert "giá trị đã gõ" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert _events(session, dossier_id) == before
+
+    data = {"version": version} | {f"met:{code}": "1" for code in codes}
+    response = client.post(f"/ho-so/{dossier_id}/tu-danh-gia/bang", data=data)
+    assert response.status_code == 302
+    session.expire_all()
+    assert _events(session, dossier_id) == before + 1
+    assessed = session.scalar(
+        select(func.count(Assessment.id)).where(Assessment.dossier_id == dossier_id, Assessment.met.is_(True))
+    )
+    assert assessed == len(codes)
+
+
+def test_a_department_sees_the_table_without_inputs(client: FlaskClient, world: DemoWorld) -> None:
+    sign_in(client, "phong.nn-ptnt")
+    page = client.get(f"/ho-so/{world.dossiers['Đức Xuân']}").get_data(as_text=True)
+    assert 'id="form-assessments"' not in page
+    assert 'name="met:' not in page
