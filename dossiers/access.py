@@ -37,6 +37,11 @@ def vietnam_today(now: dt.datetime) -> dt.date:
     return now.astimezone(VIETNAM).date()
 
 
+def is_admin(user: User) -> bool:
+    """Administration (users, data, the outbox, the calendar): `workflow.permissions.may_manage`."""
+    return permissions.may_manage(Actor(person_of(user)))
+
+
 # --- the actor ---------------------------------------------------------------------------------------
 
 

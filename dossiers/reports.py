@@ -8,10 +8,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossiers.access import person_of
 from dossiers.models import Department, ReportSubmission, Unit, User
+from workflow import permissions
 from workflow.deadlines import ObligorKind, RuleError, default_rule
 from workflow.errors import NotPermitted, WorkflowError
-from workflow.vocabulary import Role
 
 _PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H1))?$")
 _ACTION = "ghi nhận báo cáo đã nộp"
@@ -26,21 +27,6 @@ class ReportAlreadySubmittedError(WorkflowError):
             f"Báo cáo {existing.obligation_code} kỳ {existing.period} đã được ghi nhận lúc "
             f"{existing.submitted_at:%d/%m/%Y %H:%M} (UTC)."
         )
-
-
-def _may_record(actor: User, unit: Unit | None, department: Department | None) -> bool:
-    for assignment in actor.roles:
-        if assignment.role == Role.ADMIN:
-            return True
-        if unit is not None and assignment.unit_id == unit.id and assignment.role in (Role.UNIT_OFFICER, Role.APPROVER):
-            return True
-        if (
-            department is not None
-            and assignment.department_id == department.id
-            and assignment.role == Role.DEPARTMENT_OFFICER
-        ):
-            return True
-    return False
 
 
 def record_report_submission(
@@ -71,7 +57,9 @@ def record_report_submission(
         raise RuleError(f"báo cáo '{code}' do phòng, ban nộp, không phải đơn vị hành chính")
     if not _PERIOD.match(period):
         raise RuleError(f"kỳ báo cáo '{period}' không hợp lệ (ví dụ: 2025, 2025-H1, 2025-Q3, 2025-03)")
-    if not _may_record(actor, unit, department):
+    if not permissions.may_report(
+        person_of(actor), unit_id=unit.id if unit else None, department_id=department.id if department else None
+    ):
         owner = unit.name if unit is not None else department.name if department is not None else ""
         raise NotPermitted(_ACTION, f"{actor.full_name} không phụ trách báo cáo của {owner}")
 

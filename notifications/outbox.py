@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dossiers.access import is_admin
 from dossiers.models import User
 from notifications.models import ItemStatus, MessageStatus, OutboxMessage
 from workflow.errors import NotPermitted, WorkflowError
-from workflow.vocabulary import Role
 
 
 class NotRetryableError(WorkflowError):
@@ -31,7 +31,7 @@ def failed_messages(session: Session, *, limit: int = 100) -> list[OutboxMessage
 
 def retry_message(session: Session, actor: User, now: dt.datetime, message_id: int) -> OutboxMessage:
     """Queue a failed e-mail again, to the recipient's current address; flushes. Admins only."""
-    if not actor.has_role(Role.ADMIN):
+    if not is_admin(actor):
         raise NotPermitted("gửi lại thư", "chỉ quản trị hệ thống được gửi lại thư")
     message = session.get(OutboxMessage, message_id)
     if message is None:

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossiers.access import is_admin, person_of
 from dossiers.models import Department, Unit, User
 from dossiers.settings import Settings
 from notifications.models import CalendarDay, DeadlineOverride
+from workflow import permissions
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
     DEADLINE_RULES,
@@ -29,7 +31,7 @@ from workflow.deadlines import (
     resolve_rules,
 )
 from workflow.errors import NotPermitted
-from workflow.vocabulary import Role, UnitKind
+from workflow.vocabulary import UnitKind
 
 _AUTHORITY_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT)
 
@@ -59,7 +61,7 @@ def load_calendar(session: Session) -> WorkingCalendar:
 
 
 def _require_admin(actor: User, action: str) -> None:
-    if not actor.has_role(Role.ADMIN):
+    if not is_admin(actor):
         raise NotPermitted(action, "chỉ quản trị hệ thống được thay đổi lịch làm việc")
 
 
@@ -94,10 +96,6 @@ def remove_calendar_day(session: Session, actor: User, day: dt.date) -> bool:
     return True
 
 
-def _may_override(actor: User, authority: Unit) -> bool:
-    return any(a.role == Role.ADMIN or (a.role == Role.COORDINATOR and a.unit_id == authority.id) for a in actor.roles)
-
-
 def set_deadline_override(
     session: Session,
     actor: User,
@@ -120,7 +118,7 @@ def set_deadline_override(
     """
     if authority.kind not in _AUTHORITY_KINDS:
         raise RuleError("chỉ tỉnh hoặc huyện ban hành kế hoạch điều chỉnh thời hạn")
-    if not _may_override(actor, authority):
+    if not permissions.may_set_deadlines(person_of(actor), authority.id):
         raise NotPermitted("điều chỉnh thời hạn", f"{actor.full_name} không phải cán bộ điều phối của {authority.name}")
     if not source.strip():
         raise RuleError("cần ghi văn bản căn cứ (số, ngày của kế hoạch)")

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from dossiers.access import is_admin
 from dossiers.models import User
 from notifications.models import MessageStatus
 from notifications.outbox import failed_messages, list_messages, retry_message
 from web.clock import request_now
 from web.session import request_session
-from workflow.vocabulary import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -26,7 +26,7 @@ STATUS_LABELS = {
 
 def _admin() -> User:
     user: User = current_user._get_current_object()
-    if not user.has_role(Role.ADMIN):
+    if not is_admin(user):
         abort(403)
     return user
 

@@ -333,3 +333,23 @@ def may_record_reassessment(actor: Actor, unit_id: int, unit_scope: Collection[i
         or (h.role == Role.COORDINATOR and h.unit_id in unit_scope)
         for h in actor.user.holdings
     )
+
+
+def may_report(person: Person, *, unit_id: int | None, department_id: int | None) -> bool:
+    """A periodic report is recorded by the unit's officer or chairman, or by the department's officer
+    (or an admin)."""
+    for h in person.holdings:
+        if h.role == Role.ADMIN:
+            return True
+        if unit_id is not None and h.unit_id == unit_id and h.role in (Role.UNIT_OFFICER, Role.APPROVER):
+            return True
+        if department_id is not None and h.department_id == department_id and h.role == Role.DEPARTMENT_OFFICER:
+            return True
+    return False
+
+
+def may_set_deadlines(person: Person, authority_unit_id: int) -> bool:
+    """An authority's own dates are set by its coordinator (or an admin)."""
+    return any(
+        h.role == Role.ADMIN or (h.role == Role.COORDINATOR and h.unit_id == authority_unit_id) for h in person.holdings
+    )
