@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from workflow.actions import Action
 from workflow.engine import Grant, Party
 from workflow.errors import GuardFailed, join_vi
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
@@ -28,7 +29,6 @@ from workflow.guards import (
 from workflow.procedures import (
     MILESTONES,
     PROCEDURES,
-    SUBMIT,
     UnknownProcedure,
     milestone_reached,
     procedure_for,
@@ -194,7 +194,7 @@ def test_guard_failed_from_fire_lists_everything_missing() -> None:
         )
     assert "chỉ tiêu 17.1, 17.3, 17.8 và 19.1 chưa tự đánh giá" in str(failed.value)
     with pytest.raises(GuardFailed) as failed:
-        procedure.fire("consultation", SUBMIT, grants={grant}, facts=facts())
+        procedure.fire("consultation", Action.SUBMIT, grants={grant}, facts=facts())
     assert len(failed.value.missing) == 3  # posting, survey, vote
 
 
@@ -214,7 +214,7 @@ def test_routes_before_and_after_the_reform() -> None:
 
 def test_every_procedure_submits_with_the_same_action_name() -> None:
     for procedure in PROCEDURES.values():
-        assert SUBMIT in procedure.actions
+        assert Action.SUBMIT in procedure.actions
 
 
 @pytest.mark.parametrize(
