@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from dossiers.access import ancestor_ids, task_seats
@@ -69,15 +69,35 @@ class DossierContext:
     # --- the criteria set ----------------------------------------------------------------------------
 
     @cached_property
-    def indicators(self) -> list[IndicatorRef]:
-        """Every indicator of the set in order (criterion number, then position): one query."""
+    def _set_and_owners(self) -> tuple[list[IndicatorRef], dict[int, list[int]]]:
+        """Every indicator of the set in order (criterion number, then position), each with the
+        departments owning it in the dossier's table (authority, year): one query for both."""
+        d = self.dossier
         rows = self.session.execute(
-            select(Indicator.id, Indicator.code, Criterion.number, Criterion.is_key)
+            select(Indicator.id, Indicator.code, Criterion.number, Criterion.is_key, Ownership.department_id)
             .join(Criterion, Criterion.id == Indicator.criterion_id)
-            .where(Criterion.criteria_set_id == self.dossier.criteria_set_id)
-            .order_by(Criterion.number, Indicator.position)
+            .outerjoin(
+                Ownership,
+                and_(
+                    Ownership.indicator_id == Indicator.id,
+                    Ownership.authority_unit_id == d.authority_unit_id,
+                    Ownership.year == d.year,
+                ),
+            )
+            .where(Criterion.criteria_set_id == d.criteria_set_id)
+            .order_by(Criterion.number, Indicator.position, Ownership.department_id)
         ).all()
-        return [IndicatorRef(*row) for row in rows]
+        indicators: dict[int, IndicatorRef] = {}
+        owners: dict[int, list[int]] = defaultdict(list)
+        for indicator_id, code, number, is_key, department_id in rows:
+            indicators.setdefault(indicator_id, IndicatorRef(indicator_id, code, number, is_key))
+            if department_id is not None and department_id not in owners[indicator_id]:
+                owners[indicator_id].append(department_id)
+        return list(indicators.values()), dict(owners)
+
+    @cached_property
+    def indicators(self) -> list[IndicatorRef]:
+        return self._set_and_owners[0]
 
     @cached_property
     def code_of(self) -> dict[int, str]:
@@ -92,23 +112,7 @@ class DossierContext:
     @cached_property
     def owners(self) -> dict[int, list[int]]:
         """indicator id → department ids of the dossier's ownership table (authority, year, set)."""
-        d = self.dossier
-        rows = self.session.execute(
-            select(Ownership.indicator_id, Ownership.department_id)
-            .join(Indicator, Indicator.id == Ownership.indicator_id)
-            .join(Criterion, Criterion.id == Indicator.criterion_id)
-            .where(
-                Ownership.authority_unit_id == d.authority_unit_id,
-                Ownership.year == d.year,
-                Criterion.criteria_set_id == d.criteria_set_id,
-            )
-            .order_by(Ownership.department_id)
-        ).all()
-        owners: dict[int, list[int]] = defaultdict(list)
-        for indicator_id, department_id in rows:
-            if department_id not in owners[indicator_id]:
-                owners[indicator_id].append(department_id)
-        return dict(owners)
+        return self._set_and_owners[1]
 
     @cached_property
     def tasks(self) -> list[AppraisalTask]:
