@@ -30,6 +30,7 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import holds_recognition, procedure_of
+from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import Procedure
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
@@ -250,7 +251,7 @@ class DossierContext:
             prerequisite_held = holds_recognition(self.session, dossier.unit, procedure.definition.prerequisite)
 
         model = None
-        declared = self.model_conditions if "record_model_conditions" in procedure.actions else None
+        declared = self.model_conditions if Action.RECORD_MODEL_CONDITIONS in procedure.actions else None
         if declared is not None:
             model = ModelFacts(
                 income_per_capita=declared.income_per_capita,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from workflow.actions import Action
 from workflow.errors import GuardFailed
 from workflow.rules import Sourced
 from workflow.vocabulary import Confidence, RecognitionLevel, UnitKind
@@ -147,5 +148,7 @@ def route_for(level: RecognitionLevel, day: dt.date) -> Route:
         if route.covers(level, day):
             return route
     if level in DISTRICT_LEVELS and day >= REFORM_DATE:
-        raise GuardFailed("register", ["không còn cấp huyện từ ngày 01/07/2025, không thể xét công nhận cấp huyện"])
-    raise GuardFailed("register", [f"chưa có quy trình cho cấp «{level.value}» vào ngày {day:%d/%m/%Y}"])
+        raise GuardFailed(
+            Action.REGISTER, ["không còn cấp huyện từ ngày 01/07/2025, không thể xét công nhận cấp huyện"]
+        )
+    raise GuardFailed(Action.REGISTER, [f"chưa có quy trình cho cấp «{level.value}» vào ngày {day:%d/%m/%Y}"])

@@ -54,21 +54,21 @@ from workflow.vocabulary import (
 )
 
 #: actions that open a dossier: they are not in any procedure's list of actions
-OPENING_LABELS = {
-    "register": "Đăng ký hồ sơ",
-    "open_revocation": "Mở hồ sơ xét thu hồi (tự động)",
+OPENING_LABELS: dict[str, str] = {
+    Action.REGISTER: "Đăng ký hồ sơ",
+    Action.OPEN_REVOCATION: "Mở hồ sơ xét thu hồi (tự động)",
 }
-FORM_ANCHORS = {
-    "record_assessment": "ghi-danh-gia",
-    "attach_evidence": "minh-chung",
-    "record_posting": "form-posting",
-    "record_survey": "form-survey",
-    "record_vote": "form-vote",
-    "record_announcement": "form-announcement",
-    "record_model_conditions": "form-model",
-    "confirm_condition": "form-condition",
-    "approve_indicators": "tham-tra",
-    "return_indicators": "tham-tra",
+FORM_ANCHORS: dict[str, str] = {
+    Action.RECORD_ASSESSMENT: "ghi-danh-gia",
+    Action.ATTACH_EVIDENCE: "minh-chung",
+    Action.RECORD_POSTING: "form-posting",
+    Action.RECORD_SURVEY: "form-survey",
+    Action.RECORD_VOTE: "form-vote",
+    Action.RECORD_ANNOUNCEMENT: "form-announcement",
+    Action.RECORD_MODEL_CONDITIONS: "form-model",
+    Action.CONFIRM_CONDITION: "form-condition",
+    Action.APPROVE_INDICATORS: "tham-tra",
+    Action.RETURN_INDICATORS: "tham-tra",
 }
 DECISION_LABELS = {None: "Chờ thẩm tra", APPROVED: "Đạt", RETURNED: "Trả lại"}
 

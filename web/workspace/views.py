@@ -31,6 +31,7 @@ from web.views import render_unit
 from web.workspace import pages, schemas
 from web.workspace.forms import FormState
 from workflow import permissions
+from workflow.actions import Action
 from workflow.engine import Procedure
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
 from workflow.rules import CONDITION_LABELS
@@ -242,7 +243,7 @@ def attach_evidence(dossier_id: int) -> Page | Response:
 
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
         if upload is None or not upload.filename:
-            raise GuardFailed("attach_evidence", ["chưa chọn tệp minh chứng"])
+            raise GuardFailed(Action.ATTACH_EVIDENCE, ["chưa chọn tệp minh chứng"])
         settings: Settings = current_app.config["NTM_SETTINGS"]
         command = c.AttachEvidence(
             dossier_id=dossier.id,
@@ -288,7 +289,7 @@ def record_posting(dossier_id: int) -> Page | Response:
             announcements=data["announcements"],
         )
         handle(session, user, now, command)
-        return _done(dossier, "record_posting")
+        return _done(dossier, Action.RECORD_POSTING)
 
     return _act(dossier_id, "posting", schemas.PostingSchema(), call, anchor="lay-y-kien")
 
@@ -305,7 +306,7 @@ def record_survey(dossier_id: int) -> Page | Response:
             households_satisfied=data["households_satisfied"],
         )
         handle(session, user, now, command)
-        return _done(dossier, "record_survey")
+        return _done(dossier, Action.RECORD_SURVEY)
 
     return _act(dossier_id, "survey", schemas.SurveySchema(), call, anchor="lay-y-kien")
 
@@ -321,7 +322,7 @@ def record_vote(dossier_id: int) -> Page | Response:
             votes_in_favour=data["votes_in_favour"],
         )
         handle(session, user, now, command)
-        return _done(dossier, "record_vote")
+        return _done(dossier, Action.RECORD_VOTE)
 
     return _act(dossier_id, "vote", schemas.VoteSchema(), call, anchor="lay-y-kien")
 
@@ -334,7 +335,7 @@ def record_announcement(dossier_id: int) -> Page | Response:
             dossier_id=dossier.id, expected_version=data["version"], start=data["start"], end=data["end"]
         )
         handle(session, user, now, command)
-        return _done(dossier, "record_announcement")
+        return _done(dossier, Action.RECORD_ANNOUNCEMENT)
 
     return _act(dossier_id, "announcement", schemas.AnnouncementSchema(), call, anchor="lay-y-kien")
 
@@ -353,7 +354,7 @@ def record_model_conditions(dossier_id: int) -> Page | Response:
             expected_version=data["version"],
         )
         handle(session, user, now, command)
-        return _done(dossier, "record_model_conditions")
+        return _done(dossier, Action.RECORD_MODEL_CONDITIONS)
 
     return _act(dossier_id, "model", schemas.ModelConditionsSchema(), call, anchor="dieu-kien")
 
@@ -385,7 +386,7 @@ def appraise(dossier_id: int) -> Page | Response:
         returning = data["decision"] == schemas.RETURN
         task = session.get(AppraisalTask, data["task"])
         if task is None or task.dossier_id != dossier.id:
-            action = "return_indicators" if returning else "approve_indicators"
+            action = Action.RETURN_INDICATORS if returning else Action.APPROVE_INDICATORS
             raise GuardFailed(action, ["không tìm thấy nhiệm vụ thẩm tra này trong hồ sơ"])
         codes = list(dict.fromkeys(data["codes"]))
         if returning:
