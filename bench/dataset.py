@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,8 +93,16 @@ STATE_CYCLE: tuple[str, ...] = (
     "recognised",
     "recognised",
 )
-STATES = ("registered", "self_assessment", "consultation", "under_appraisal", "returned", "appraised", "forwarded")
-STATES += ("recognised",)
+STATES: tuple[str, ...] = (
+    "registered",
+    "self_assessment",
+    "consultation",
+    "under_appraisal",
+    "returned",
+    "appraised",
+    "forwarded",
+    "recognised",
+)
 
 _KINDS = {
     VietNamDivisionType.XA: UnitKind.COMMUNE,
@@ -245,12 +254,35 @@ class _Rows:
 
     def flush(self, *tables: Table) -> dict[str, int]:
         counts = {}
+        postgres = self.session.get_bind().dialect.name == "postgresql"
         for table in tables:
             rows = self.rows.pop(table, [])
-            for start in range(0, len(rows), 5000):
-                self.session.execute(insert(table), rows[start : start + 5000])
+            if postgres and rows:
+                _copy(self.session, table, rows)
+            else:
+                for start in range(0, len(rows), 5000):
+                    self.session.execute(insert(table), rows[start : start + 5000])
             counts[table.name] = len(rows)
         return counts
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        # what UTCDateTime stores: naive UTC
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY, in the session's transaction: several times faster than INSERTs for 100,000s of rows."""
+    columns = list(rows[0])
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    names = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[c]) for c in columns])
 
 
 def _t(model: Any) -> Table:
@@ -262,6 +294,17 @@ UNITS, DEPARTMENTS, USERS, ROLES = _t(Unit), _t(Department), _t(User), _t(RoleAs
 DOSSIERS, EVENTS, ASSESSMENTS, CONSULTATIONS = _t(Dossier), _t(AuditEvent), _t(Assessment), _t(Consultation)
 TASKS, ITEMS, REQUESTS, REQUEST_ITEMS = _t(AppraisalTask), _t(AppraisalItem), _t(SupplementRequest), _t(SupplementItem)
 CONFIRMATIONS, RECOGNITIONS = _t(ConditionConfirmation), _t(Recognition)
+
+
+def _skip_foreign_key_triggers(session: Session) -> None:
+    """On PostgreSQL as a superuser, skip the foreign-key triggers for this transaction: the rows are
+    consistent by construction (the smoke test builds the same rows on SQLite with foreign keys on),
+    and checking 500,000 references row by row is most of the load time."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    if session.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+        session.execute(text("SET LOCAL session_replication_role = replica"))
 
 
 def _reset_sequences(session: Session, tables: Iterable[Table]) -> None:
@@ -278,6 +321,7 @@ def build_dataset(session: Session, *, communes: int, provinces: int | None = No
     """Build the world of `communes` communes (see the module docstring) in the session's transaction;
     flushes, the caller commits."""
     started = dt.datetime.now(dt.UTC)
+    _skip_foreign_key_triggers(session)
     load_builtin_criteria(session, now)
     criteria_set = find_criteria_set(session, SET_CODE)
     if criteria_set is None:
@@ -347,19 +391,21 @@ def build_dataset(session: Session, *, communes: int, provinces: int | None = No
 
     # who owns what: indicator id → department codes, in the order the service lists them (department id)
     owner_codes: dict[int, list[str]] = {}
+    indicator_ids = {i.id for i in indicators}
     for indicator_id, code in session.execute(
         select(Ownership.indicator_id, Department.code)
         .join(Department, Department.id == Ownership.department_id)
         .where(Ownership.authority_unit_id == province_ids[TEMPLATE_PROVINCE], Ownership.year == YEAR)
         .order_by(Ownership.department_id)
     ):
-        if indicator_id in {i.id for i in indicators} and code not in owner_codes.setdefault(indicator_id, []):
+        if indicator_id in indicator_ids and code not in owner_codes.setdefault(indicator_id, []):
             owner_codes[indicator_id].append(code)
     # the tasks `submit` opens, in the order it opens them: (department code or None, indicators)
     plan: dict[str | None, list[Any]] = {}
     for indicator in indicators:
-        for code in owner_codes.get(indicator.id) or [None]:
-            plan.setdefault(code, []).append(indicator)
+        seats: list[str | None] = list(owner_codes.get(indicator.id, [])) or [None]
+        for seat in seats:
+            plan.setdefault(seat, []).append(indicator)
 
     # users
     password = generate_password_hash(DEMO_PASSWORD)

@@ -188,26 +188,24 @@ def _act(factory: sessionmaker[Session], counter: list[int], name: str, action: 
     return Sample(name, counter[0] - before, time.perf_counter() - t0)
 
 
-def _worker(url: str, schema: str, mine: list[Plan], seconds: float, barrier: Any, results: Any) -> None:
+def _worker(url: str, schema: str, mine: list[Plan], limit: float, barrier: Any, results: Any) -> None:
+    """Warm up on the first plan (registration and its confirmation, not measured: connected, statements
+    compiled), then carry every other plan's dossier through all its steps; stop early only at `limit`
+    seconds, a safety bound."""
     engine = engine_for(url, schema, pool_size=1)
     counter = count_statements(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     result = WorkerResult()
     try:
-        # warm-up, not measured: connect, compile the statements of the first steps
-        warm = mine.pop(0)
-        warm_ids: list[int] = []
-        for name, action in list(steps(warm, warm_ids))[:4]:
+        for name, action in list(steps(mine[0], []))[:2]:
             _act(factory, counter, name, action)
         barrier.wait()
         result.started = time.perf_counter()
-        deadline = result.started + seconds
-        for plan in mine:
-            ids: list[int] = []
-            for name, action in steps(plan, ids):
-                if time.perf_counter() >= deadline:
-                    break
+        for plan in mine[1:]:
+            for name, action in steps(plan, []):
                 result.samples.append(_act(factory, counter, name, action))
+                if time.perf_counter() - result.started > limit:
+                    break
             else:
                 result.dossiers_done += 1
                 continue
@@ -241,27 +239,29 @@ class LevelResult:
         return float(values[min(len(values) - 1, int(quantile * len(values)))])
 
 
-def run_level(url: str, schema: str, pool: list[Plan], connections: int, seconds: float) -> LevelResult:
-    """`connections` processes, each with its own slice of `pool`, all measured over the same `seconds`."""
+def run_level(url: str, schema: str, pool: list[Plan], connections: int, dossiers: int, limit: float) -> LevelResult:
+    """`connections` processes share `dossiers` dossiers (disjoint communes of `pool`), all started together;
+    the rate is every action taken over the time from the start to the last process done."""
     context = mp.get_context("spawn")
     barrier = context.Barrier(connections)
     results = context.Queue()
-    slices = [pool[i::connections] for i in range(connections)]
-    processes = [
-        context.Process(target=_worker, args=(url, schema, mine, seconds, barrier, results)) for mine in slices
-    ]
+    per_worker = [dossiers // connections + (1 if i < dossiers % connections else 0) for i in range(connections)]
+    slices, taken = [], 0
+    for count in per_worker:
+        slices.append(pool[taken : taken + count + 1])  # +1: the warm-up dossier
+        taken += count + 1
+    processes = [context.Process(target=_worker, args=(url, schema, mine, limit, barrier, results)) for mine in slices]
     for process in processes:
         process.start()
     collected: list[WorkerResult] = [results.get() for _ in processes]
     for process in processes:
         process.join()
     samples = [s for r in collected for s in r.samples]
-    started = min(r.started for r in collected if r.started) if any(r.started for r in collected) else 0.0
-    ended = max(r.ended for r in collected)
+    started = [r.started for r in collected if r.started]
     return LevelResult(
         connections=connections,
         actions=len(samples),
-        seconds=ended - started if started else 0.0,
+        seconds=max(r.ended for r in collected) - min(started) if started else 0.0,
         dossiers_done=sum(r.dossiers_done for r in collected),
         samples=samples,
         errors=[e for r in collected for e in r.errors],

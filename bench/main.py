@@ -64,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default=os.environ.get("NTM_BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--sizes", default="100,1000,3321", help="communes per dataset (the last is driven)")
-    parser.add_argument("--seconds", type=float, default=25.0, help="measured seconds per engine level")
-    parser.add_argument("--connections", default="1,8")
+    parser.add_argument("--connections", default="1,8", help="processes (one connection each) per engine level")
+    parser.add_argument("--dossiers", default="3,8", help="dossiers carried to recognition at each level")
+    parser.add_argument("--limit", type=float, default=150.0, help="safety bound (s) of one engine level")
     parser.add_argument("--anchor-python", default=None, help="python of the anchors' venv (skip them if absent)")
     parser.add_argument("--anchor-seconds", type=float, default=8.0)
     args = parser.parse_args(argv)
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     url: str = args.url
     sizes = [int(x) for x in args.sizes.split(",")]
     levels = [int(x) for x in args.connections.split(",")]
+    per_level = [int(x) for x in args.dossiers.split(",")]
     ensure_database(url)
     shown = make_url(url).render_as_string(hide_password=True)
     print(f"NTM Dossiers benchmark on {shown}; {dt.datetime.now():%Y-%m-%d %H:%M}")
@@ -90,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         engine = engine_rate.engine_for(url, schema)
         counter = engine_rate.count_statements(engine)
+        t0 = time.perf_counter()
         page_figures[size] = pages.measure(
             sessionmaker(bind=engine, expire_on_commit=False), counter, made.focus_province
         )
         engine.dispose()
+        print(f"  pages measured in {time.perf_counter() - t0:.1f} s", flush=True)
 
     largest = sizes[-1]
     schema = f"bench_{largest}"
@@ -103,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         pool = engine_rate.plans(session)
     share = len(pool) // len(levels)
     results = []
-    for index, connections in enumerate(levels):
-        print(f"engine: {connections} connection(s), {args.seconds:g} s ...", flush=True)
-        results.append(
-            engine_rate.run_level(url, schema, pool[index * share : (index + 1) * share], connections, args.seconds)
-        )
+    for index, (connections, count) in enumerate(zip(levels, per_level, strict=True)):
+        print(f"engine: {connections} connection(s), {count} dossiers ...", flush=True)
+        t0 = time.perf_counter()
+        mine = pool[index * share : (index + 1) * share]
+        results.append(engine_rate.run_level(url, schema, mine, connections, count, args.limit))
+        print(f"  {results[-1].actions} actions [{time.perf_counter() - t0:.0f} s]", flush=True)
     with Session(engine) as session:
         driven = engine_rate.driven_dossiers(session)
     engine.dispose()
@@ -117,9 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         dsn = anchors.dsn_from_url(url)
         for script, extra in (("pg_limit.py", []), ("spiff_peer.py", ["--engine-seconds", "2"])):
             print(f"anchor: {script} --dsn '{dsn}' -k {k} --seconds {args.anchor_seconds:g} ...", flush=True)
+            t0 = time.perf_counter()
             found = anchors.run_anchor(args.anchor_python, script, dsn, k, args.anchor_seconds, extra)
             anchor_results[found.name] = found
-            print(f"  {found.summary}", flush=True)
+            print(f"  {found.summary} [{time.perf_counter() - t0:.0f} s]", flush=True)
 
     # --- tables
     _table(

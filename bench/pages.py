@@ -72,7 +72,7 @@ def measure(
         usernames = {
             "coordinator": ds.coordinator(focus),
             "department": ds.department_officer(focus, DEPARTMENT),
-            "commune": ds.commune_officer(commune[1]),
+            "commune": ds.commune_officer(str(commune[1])),
         }
         ids = {
             username: user_id
