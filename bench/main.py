@@ -49,7 +49,12 @@ def build(url: str, schema: str, communes: int) -> Dataset:
 
 
 def _table(title: str, header: list[str], rows: list[list[Any]]) -> None:
-    cells = [[str(c) for c in header], *[[f"{c:.1f}" if isinstance(c, float) else str(c) for c in row] for row in rows]]
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return f"{value:.3f}" if abs(value) < 1 else f"{value:.1f}"
+        return str(value)
+
+    cells = [[str(c) for c in header], *[[cell(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(f"\n{title}")
     for index, row in enumerate(cells):

@@ -13,11 +13,13 @@ VENV="${TMPDIR:-/tmp}/ntm-bench-venv"
 ANCHORS=()
 if [ -f "$SHARED/pg_limit.py" ] && [ -f "$SHARED/spiff_peer.py" ]; then
   if ! "$VENV/bin/python" -c 'import psycopg, SpiffWorkflow' 2>/dev/null; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet 'psycopg[binary]' 'spiffworkflow>=3,<4'
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet 'psycopg[binary]' 'spiffworkflow>=3,<4' \
+      || echo "could not make the anchors' virtualenv $VENV: they are skipped" >&2
   fi
-  export NTM_SHARED_BENCH="$SHARED"
-  ANCHORS=(--anchor-python "$VENV/bin/python")
+  if "$VENV/bin/python" -c 'import psycopg, SpiffWorkflow' 2>/dev/null; then
+    export NTM_SHARED_BENCH="$SHARED"
+    ANCHORS=(--anchor-python "$VENV/bin/python")
+  fi
 else
   echo "anchors not found in $SHARED (set NTM_SHARED_BENCH): they are skipped" >&2
 fi
