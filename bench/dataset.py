@@ -10,7 +10,7 @@ come from the project's builtin files.
 Every xã gets a 2025 commune NTM dossier, spread over the procedure's states. A dossier is written at
 its state with the rows the services would have left there (assessments, consultation, appraisal tasks
 and items, supplement request, condition confirmations, recognition) and an audit log the procedure
-replays to that state (`procedure_service.replayed_state`); `version` is what the services' bumps give.
+replays to that state (`dossiers.handlers.replayed_state`); `version` is what the services' bumps give.
 
 A size is a number of communes: all provinces (or the first `provinces`, tỉnh Cao Bằng first, since
 its table is the template) each keep a share proportional to their size, xã first (NTM is a xã

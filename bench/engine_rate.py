@@ -49,6 +49,8 @@ class Plan:
     appraisers: tuple[int, ...]
     finance: int
     police: int
+    #: the indicator codes of the criteria set, in order (what the bulk self-assessment records)
+    codes: tuple[str, ...] = ()
 
 
 def engine_for(url: str, schema: str, **kwargs: Any) -> Engine:
@@ -71,6 +73,7 @@ def plans(session: Session) -> list[Plan]:
     criteria_set = session.scalars(select(CriteriaSet).where(CriteriaSet.code == ds.SET_CODE)).one()
     users = {username: user_id for username, user_id in session.execute(select(User.username, User.id))}
     indicators = {i.id for i in criteria_set.indicators()}
+    codes = tuple(i.code for i in criteria_set.indicators())
     by_province: dict[str, list[Plan]] = {}
     provinces = session.scalars(select(Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.code)).all()
     for province in provinces:
@@ -98,6 +101,7 @@ def plans(session: Session) -> list[Plan]:
                 appraisers=tuple(appraisers),
                 finance=users[ds.department_officer(pcode, "so-tc")],
                 police=users[ds.department_officer(pcode, "so-ca")],
+                codes=codes,
             )
             for commune in communes
         ]
@@ -139,7 +143,12 @@ def steps(plan: Plan, dossier_ids: list[int]) -> Iterator[Step]:
     first = at(4).date()
     yield "register", register
     yield "confirm_registration", simple(1, plan.coordinator, drive.confirm_registration)
-    yield "assess_all", simple(2, plan.officer, drive.assess_all)
+    yield (
+        "assess_all",
+        lambda session: drive.assess_all(
+            session, user(session, plan.officer), at(2), dossier(session), list(plan.codes)
+        ),
+    )
     yield "finish_self_assessment", simple(3, plan.officer, drive.finish_self_assessment)
     yield (
         "record_posting",

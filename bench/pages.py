@@ -22,8 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import dataset as ds
+from dossiers.access import load_actor
+from dossiers.context import DossierContext
 from dossiers.models import Dossier, Unit, User
 from web.workspace.pages import dossier_page, my_work
+from workflow import permissions
 
 REPEATS = 3
 ROLES = ("coordinator", "department", "commune")
@@ -91,8 +94,12 @@ def measure(
         figures.append(PageFigure("my-work", role, *_measure(factory, counter, work)))
 
     def page(session: Session) -> int:
+        """As the web request does: the dossier, the reader and the read check, then the page."""
         user = session.get_one(User, ids[usernames["department"]])
-        built = dossier_page(session, user, now, session.get_one(Dossier, appraised[0]))
+        context = DossierContext(session, session.get_one(Dossier, appraised[0]), load_actor(session, user, now), now)
+        if not permissions.may_view(context.actor, context.view_seats):
+            raise PermissionError("the department officer may not read the dossier")
+        built = dossier_page(context)
         return len(built.events)
 
     figures.append(PageFigure("dossier-page", "department", *_measure(factory, counter, page)))

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.dataset import NOW, STATE_CYCLE, TEMPLATE_PROVINCE, build_dataset, pick_units
+from dossiers.handlers import replayed_state
 from dossiers.models import AppraisalTask, Department, Dossier, Ownership, Recognition, Unit, User
-from dossiers.procedure_service import replayed_state
 from workflow.vocabulary import UnitKind
 
 
