@@ -1,6 +1,6 @@
-"""A small world for the procedure services: one province with a district before the reform, the
-same province without it after, a hamlet, departments with a shared and an unowned indicator, and
-one user per seat. Plain functions (no fixtures library): tests call `build_world(session, now)`.
+"""A small world for the command path (`dossiers.handlers.handle`): one province with a district
+before the reform, the same province without it after, a hamlet, departments with a shared and an
+unowned indicator, and one user per seat. Plain functions (no fixtures library): tests call `build_world(session, now)`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from dossiers import procedure_service as ps
+from dossiers import commands as c
+from dossiers.handlers import handle
 from dossiers.models import (
     CriteriaSet,
     Criterion,
@@ -216,8 +217,10 @@ def later(now: dt.datetime, days: int = 0, minutes: int = 0) -> dt.datetime:
 def assess_all(
     session: Session, w: World, dossier: Dossier, now: dt.datetime, officer: str = "xa", *, unmet: tuple[str, ...] = ()
 ) -> None:
+    """One save per indicator (as a form saving a single indicator does)."""
     for indicator in dossier.criteria_set.indicators():
-        ps.record_assessment(session, w.user(officer), now, dossier, indicator.code, met=indicator.code not in unmet)
+        entry = c.AssessmentEntry(indicator.code, met=indicator.code not in unmet)
+        handle(session, w.user(officer), now, c.RecordAssessments(dossier_id=dossier.id, entries=(entry,)))
 
 
 def consult(
@@ -225,37 +228,41 @@ def consult(
 ) -> None:
     """A consultation that meets every default threshold; `now` must be after the posting ended."""
     today = now.date()
-    ps.record_posting(
+    handle(
         session,
         w.user(officer),
         now,
-        dossier,
-        start=today - dt.timedelta(days=20),
-        end=today - dt.timedelta(days=6),
-        announcements=5,
+        c.RecordPosting(
+            dossier_id=dossier.id,
+            start=today - dt.timedelta(days=20),
+            end=today - dt.timedelta(days=6),
+            announcements=5,
+        ),
     )
-    ps.record_survey(
-        session, w.user(front), now, dossier, households_total=1000, households_reached=800, households_satisfied=760
+    handle(
+        session,
+        w.user(front),
+        now,
+        c.RecordSurvey(dossier_id=dossier.id, households_total=1000, households_reached=800, households_satisfied=760),
     )
-    ps.record_vote(session, w.user(officer), now, dossier, votes_total=40, votes_in_favour=38)
+    handle(session, w.user(officer), now, c.RecordVote(dossier_id=dossier.id, votes_total=40, votes_in_favour=38))
 
 
 def commune_dossier_submitted(session: Session, w: World, now: dt.datetime) -> Dossier:
     """Xã Một's NTM dossier of 2025, registered before the reform and submitted to the district."""
-    dossier = ps.register_dossier(
+    dossier = handle(
         session,
         w.user("xa"),
         now,
-        unit=w.commune,
-        level=RecognitionLevel.COMMUNE_NTM,
-        year=2025,
-        criteria_set=w.commune_set,
-    )
-    ps.take_action(session, w.user("dieuphoi"), later(now, 1), dossier, "confirm_registration")
+        c.Register(
+            unit_id=w.commune.id, level=RecognitionLevel.COMMUNE_NTM, year=2025, criteria_set_id=w.commune_set.id
+        ),
+    ).opened()
+    handle(session, w.user("dieuphoi"), later(now, 1), c.ConfirmRegistration(dossier_id=dossier.id))
     assess_all(session, w, dossier, later(now, 2))
-    ps.take_action(session, w.user("xa"), later(now, 3), dossier, "finish_self_assessment")
+    handle(session, w.user("xa"), later(now, 3), c.FinishSelfAssessment(dossier_id=dossier.id))
     consult(session, w, dossier, later(now, 30))
-    ps.take_action(session, w.user("xa"), later(now, 31), dossier, "submit")
+    handle(session, w.user("xa"), later(now, 31), c.Submit(dossier_id=dossier.id))
     return dossier
 
 
@@ -268,5 +275,15 @@ def confirm_conditions(
     finance: str = "phong.tc-kh",
     police: str = "phong.cong-an",
 ) -> None:
-    ps.confirm_condition(session, w.user(finance), now, dossier, NO_CONSTRUCTION_DEBT, holds=True)
-    ps.confirm_condition(session, w.user(police), now, dossier, NOT_COMPLEX_SECURITY, holds=True)
+    handle(
+        session,
+        w.user(finance),
+        now,
+        c.ConfirmCondition(dossier_id=dossier.id, condition=NO_CONSTRUCTION_DEBT, holds=True),
+    )
+    handle(
+        session,
+        w.user(police),
+        now,
+        c.ConfirmCondition(dossier_id=dossier.id, condition=NOT_COMPLEX_SECURITY, holds=True),
+    )

@@ -58,7 +58,7 @@ def test_one_user_per_role_signs_in_with_the_demo_password(session: Session, now
 
 def test_demo_dossiers_cover_a_spread_of_states_and_load_once(session: Session, now: dt.datetime) -> None:
     from dossiers.demo_dossiers import load_demo_dossiers
-    from dossiers.procedure_service import replayed_state
+    from dossiers.handlers import replayed_state
 
     demo = load_demo(session, now)
     dossiers = load_demo_dossiers(session, demo)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from dossiers import procedure_service as service
+from dossiers import commands as c
 from dossiers.demo import load_demo
 from dossiers.evidence import read_evidence
-from dossiers.models import Dossier, User
+from dossiers.handlers import handle, replayed_state
+from dossiers.models import Dossier, Evidence, User
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted
 from workflow.vocabulary import RecognitionLevel
 
@@ -22,16 +23,18 @@ MARCH = dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def registered(session: Session) -> tuple[Dossier, dict[str, User]]:
     demo = load_demo(session, MARCH)
-    dossier = service.register_dossier(
+    dossier = handle(
         session,
         demo.users["xa.lelai"],
         MARCH,
-        unit=demo.communes["Lê Lai"],
-        level=RecognitionLevel.COMMUNE_NTM,
-        year=2025,
-        criteria_set=demo.sets["xa-ntm-2021"],
-    )
-    service.take_action(session, demo.users["dieuphoi.thachan"], MARCH, dossier, "confirm_registration")
+        c.Register(
+            unit_id=demo.communes["Lê Lai"].id,
+            level=RecognitionLevel.COMMUNE_NTM,
+            year=2025,
+            criteria_set_id=demo.sets["xa-ntm-2021"].id,
+        ),
+    ).opened()
+    handle(session, demo.users["dieuphoi.thachan"], MARCH, c.ConfirmRegistration(dossier_id=dossier.id))
     return dossier, dict(demo.users)
 
 
@@ -39,21 +42,24 @@ def test_the_commune_attaches_evidence_to_an_indicator(
     session: Session, registered: tuple[Dossier, dict[str, User]], tmp_path: Path
 ) -> None:
     dossier, users = registered
-    evidence = service.attach_evidence(
+    evidence = handle(
         session,
         users["xa.lelai"],
         MARCH,
-        dossier,
-        storage_root=tmp_path,
-        stream=io.BytesIO("Biên bản kiểm tra thu gom rác".encode()),
-        original_name="bien-ban-17-3.pdf",
-        code="17.3",
-    )
+        c.AttachEvidence(
+            dossier_id=dossier.id,
+            storage_root=tmp_path,
+            stream=io.BytesIO("Biên bản kiểm tra thu gom rác".encode()),
+            original_name="bien-ban-17-3.pdf",
+            code="17.3",
+        ),
+    ).record
+    assert isinstance(evidence, Evidence)
     assert evidence.indicator is not None and evidence.indicator.code == "17.3"
     assert read_evidence(tmp_path, evidence) == "Biên bản kiểm tra thu gom rác".encode()
     event = dossier.events[-1]
     assert event.action == "attach_evidence" and event.payload["sha256"] == evidence.sha256
-    assert service.replayed_state(session, dossier) == dossier.state == "self_assessment"
+    assert replayed_state(session, dossier) == dossier.state == "self_assessment"
 
 
 def test_only_the_applicant_attaches_and_only_while_editable(
@@ -63,15 +69,17 @@ def test_only_the_applicant_attaches_and_only_while_editable(
     version = dossier.version
 
     def attach(username: str, code: str | None = None) -> None:
-        service.attach_evidence(
+        handle(
             session,
             users[username],
             MARCH,
-            dossier,
-            storage_root=tmp_path,
-            stream=io.BytesIO(b"x"),
-            original_name="a.txt",
-            code=code,
+            c.AttachEvidence(
+                dossier_id=dossier.id,
+                storage_root=tmp_path,
+                stream=io.BytesIO(b"x"),
+                original_name="a.txt",
+                code=code,
+            ),
         )
 
     with pytest.raises(NotPermitted):
@@ -82,6 +90,6 @@ def test_only_the_applicant_attaches_and_only_while_editable(
         attach("xa.lelai", "99.9")
     assert dossier.version == version and dossier.evidence == []
 
-    service.take_action(session, users["xa.lelai"], MARCH, dossier, "withdraw")
+    handle(session, users["xa.lelai"], MARCH, c.Withdraw(dossier_id=dossier.id))
     with pytest.raises(ActionNotAllowed, match="Đính kèm minh chứng"):
         attach("xa.lelai")

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dossiers import procedure_service as ps
+from dossiers import commands as c
 from dossiers.db import make_engine
+from dossiers.handlers import handle, replayed_state
 from dossiers.models import AuditEvent, Dossier, User
 from tests.dossiers.procedure_world import BEFORE, build_world, commune_dossier_submitted, later
 from workflow.errors import StaleDossier
@@ -56,10 +57,11 @@ def test_interleaved_approvals_one_wins(engine_with_dossier: tuple[Engine, int])
         dossier_b = second.get(Dossier, dossier_id)
         assert dossier_a is not None and dossier_b is not None
         assert dossier_a.version == dossier_b.version
-        ps.approve_indicators(first, user(first, "phong.nn-ptnt"), later(BEFORE, 40), dossier_a)
+        handle(first, user(first, "phong.nn-ptnt"), later(BEFORE, 40), c.ApproveIndicators(dossier_id=dossier_a.id))
         first.commit()
         with pytest.raises(StaleDossier):
-            ps.approve_indicators(second, user(second, "phong.tn-mt"), later(BEFORE, 40), dossier_b)
+            # no expected version: the row the second session loaded is stale, its flush finds it out
+            handle(second, user(second, "phong.tn-mt"), later(BEFORE, 40), c.ApproveIndicators(dossier_id=dossier_b.id))
         second.rollback()
     assert approvals(engine, dossier_id) == 1
 
@@ -78,7 +80,7 @@ def test_concurrent_approvals_in_two_threads(engine_with_dossier: tuple[Engine, 
             dossier.state  # noqa: B018 - load the row (and its version) before the other thread writes
             loaded.wait()
             try:
-                ps.approve_indicators(session, actor, later(BEFORE, 40), dossier)
+                handle(session, actor, later(BEFORE, 40), c.ApproveIndicators(dossier_id=dossier.id))
                 session.commit()
                 outcomes[username] = "ok"
             except StaleDossier:
@@ -94,4 +96,4 @@ def test_concurrent_approvals_in_two_threads(engine_with_dossier: tuple[Engine, 
     assert approvals(engine, dossier_id) == 1
     with Session(engine) as session:
         dossier = session.get(Dossier, dossier_id)
-        assert dossier is not None and ps.replayed_state(session, dossier) == dossier.state == "under_appraisal"
+        assert dossier is not None and replayed_state(session, dossier) == dossier.state == "under_appraisal"

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossiers import procedure_service as ps
+from dossiers import commands as c
 from dossiers.demo import DemoData, load_demo, slug
+from dossiers.handlers import handle, replayed_state, supplement_requests
 from dossiers.models import Dossier, Ownership, Recognition, Unit, User
 from dossiers.procedure_facts import tasks_of
 from workflow.errors import GuardFailed, NotPermitted
@@ -67,34 +68,36 @@ def prepare_and_submit(
     demo: DemoData,
     now: dt.datetime,
 ) -> Dossier:
-    dossier = ps.register_dossier(
+    dossier = handle(
         session,
         users[officer],
         now,
-        unit=unit,
-        level=RecognitionLevel.COMMUNE_NTM,
-        year=2025,
-        criteria_set=demo.sets[set_code],
-    )
-    ps.take_action(session, users[coordinator], at(now, 1), dossier, "confirm_registration")
+        c.Register(
+            unit_id=unit.id, level=RecognitionLevel.COMMUNE_NTM, year=2025, criteria_set_id=demo.sets[set_code].id
+        ),
+    ).opened()
+    handle(session, users[coordinator], at(now, 1), c.ConfirmRegistration(dossier_id=dossier.id))
     for indicator in dossier.criteria_set.indicators():
-        ps.record_assessment(session, users[officer], at(now, 2), dossier, indicator.code, met=True, value="Đạt")
-    ps.take_action(session, users[officer], at(now, 3), dossier, "finish_self_assessment")
+        entry = c.AssessmentEntry(indicator.code, met=True, value="Đạt")
+        handle(session, users[officer], at(now, 2), c.RecordAssessments(dossier_id=dossier.id, entries=(entry,)))
+    handle(session, users[officer], at(now, 3), c.FinishSelfAssessment(dossier_id=dossier.id))
     day = at(now, 4).date()
-    ps.record_posting(
-        session, users[officer], at(now, 4), dossier, start=day, end=day + dt.timedelta(days=14), announcements=5
+    handle(
+        session,
+        users[officer],
+        at(now, 4),
+        c.RecordPosting(dossier_id=dossier.id, start=day, end=day + dt.timedelta(days=14), announcements=5),
     )
-    ps.record_survey(
+    handle(
         session,
         users[front],
         at(now, 10),
-        dossier,
-        households_total=1200,
-        households_reached=900,
-        households_satisfied=860,
+        c.RecordSurvey(dossier_id=dossier.id, households_total=1200, households_reached=900, households_satisfied=860),
     )
-    ps.record_vote(session, users[officer], at(now, 19), dossier, votes_total=35, votes_in_favour=33)
-    ps.take_action(session, users[officer], at(now, 20), dossier, "submit")
+    handle(
+        session, users[officer], at(now, 19), c.RecordVote(dossier_id=dossier.id, votes_total=35, votes_in_favour=33)
+    )
+    handle(session, users[officer], at(now, 20), c.Submit(dossier_id=dossier.id))
     return dossier
 
 
@@ -109,7 +112,7 @@ def test_thach_an_commune_from_registration_to_recognition(session: Session) -> 
 
     owners = ownership_table(session, dossier)
     tasks = task_table(session, dossier)
-    criterion_3 = {i.code for c in dossier.criteria_set.criteria if c.number == 3 for i in c.indicators}
+    criterion_3 = {i.code for cr in dossier.criteria_set.criteria if cr.number == 3 for i in cr.indicators}
     assert tasks["nn-ptnt"] == SEED_NN_PTNT | criterion_3
     assert tasks["tn-mt"] >= SEED_TN_MT and tasks["cong-an"] == SEED_CONG_AN and tasks["quan-su"] == SEED_QUAN_SU
     assert {code: codes for code, codes in tasks.items() if code is not None} == owners
@@ -119,39 +122,76 @@ def test_thach_an_commune_from_registration_to_recognition(session: Session) -> 
     now = at(MARCH, 30)
     # a department acting on another department's indicator is refused
     with pytest.raises(NotPermitted, match=r"17\.3"):
-        ps.approve_indicators(session, users["phong.vh-tt"], now, dossier, ["17.3"])
+        handle(session, users["phong.vh-tt"], now, c.ApproveIndicators(dossier_id=dossier.id, codes=("17.3",)))
 
     # one department returns one indicator; everyone else approves exactly their own indicators
     returned = sorted(tasks["tn-mt"])[0]
-    ps.return_indicators(session, users["phong.tn-mt"], now, dossier, {returned: "Thiếu hồ sơ minh chứng"})
-    ps.approve_indicators(session, users["phong.tn-mt"], now, dossier, sorted(tasks["tn-mt"] - {returned}))
-    for code in sorted(c for c in tasks if c not in (None, "tn-mt")):
-        event = ps.approve_indicators(session, users[f"phong.{code}"], now, dossier, sorted(tasks[code]))
+    handle(
+        session,
+        users["phong.tn-mt"],
+        now,
+        c.ReturnIndicators(dossier_id=dossier.id, reasons={returned: "Thiếu hồ sơ minh chứng"}),
+    )
+    handle(
+        session,
+        users["phong.tn-mt"],
+        now,
+        c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(sorted(tasks["tn-mt"] - {returned}))),
+    )
+    for code in sorted(code for code in tasks if code not in (None, "tn-mt")):
+        event = handle(
+            session,
+            users[f"phong.{code}"],
+            now,
+            c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(sorted(tasks[code]))),
+        ).event
+        assert event is not None
         assert set(event.payload["indicators"]) == tasks[code] and event.payload["department"] == code
     if None in tasks:
-        ps.approve_indicators(session, users["dieuphoi.thachan"], now, dossier, sorted(tasks[None]))
+        handle(
+            session,
+            users["dieuphoi.thachan"],
+            now,
+            c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(sorted(tasks[None]))),
+        )
     assert dossier.state == "returned"
-    (request,) = ps.supplement_requests(session, dossier)
+    (request,) = supplement_requests(session, dossier)
     assert [(i.indicator.code, i.department.code if i.department else None) for i in request.items] == [
         (returned, "tn-mt")
     ]
 
-    event = ps.take_action(session, users["xa.lelai"], at(now, 5), dossier, "resubmit")
+    event = handle(session, users["xa.lelai"], at(now, 5), c.Resubmit(dossier_id=dossier.id)).event
+    assert event is not None
     assert event.payload["reopened"] == {demo.departments["tn-mt"].name: [returned]}
     reopened = [t for t in tasks_of(session, dossier) if t.answered_at is None]
     assert [t.department.code for t in reopened if t.department] == ["tn-mt"]
-    ps.approve_indicators(session, users["phong.tn-mt"], at(now, 6), dossier, [returned])
+    handle(session, users["phong.tn-mt"], at(now, 6), c.ApproveIndicators(dossier_id=dossier.id, codes=(returned,)))
     assert dossier.state == "appraised"
 
     with_conditions = at(now, 7)
-    ps.confirm_condition(session, users["phong.tc-kh"], with_conditions, dossier, NO_CONSTRUCTION_DEBT, holds=True)
-    ps.confirm_condition(session, users["phong.cong-an"], with_conditions, dossier, NOT_COMPLEX_SECURITY, holds=True)
-    ps.take_action(session, users["dieuphoi.thachan"], at(now, 8), dossier, "forward")
+    handle(
+        session,
+        users["phong.tc-kh"],
+        with_conditions,
+        c.ConfirmCondition(dossier_id=dossier.id, condition=NO_CONSTRUCTION_DEBT, holds=True),
+    )
+    handle(
+        session,
+        users["phong.cong-an"],
+        with_conditions,
+        c.ConfirmCondition(dossier_id=dossier.id, condition=NOT_COMPLEX_SECURITY, holds=True),
+    )
+    handle(session, users["dieuphoi.thachan"], at(now, 8), c.Forward(dossier_id=dossier.id))
     with pytest.raises(NotPermitted):  # the district chairman does not recognise communes
-        ps.take_action(session, users["chutich.thachan"], at(now, 9), dossier, "recognise")
-    ps.take_action(session, users["chutich.caobang"], at(now, 9), dossier, "recognise", decision_number="1234/QĐ-UBND")
+        handle(session, users["chutich.thachan"], at(now, 9), c.Recognise(dossier_id=dossier.id))
+    handle(
+        session,
+        users["chutich.caobang"],
+        at(now, 9),
+        c.Recognise(dossier_id=dossier.id, decision_number="1234/QĐ-UBND"),
+    )
     assert dossier.state == "recognised"
-    assert ps.replayed_state(session, dossier) == "recognised"
+    assert replayed_state(session, dossier) == "recognised"
     assert session.scalars(select(Recognition).where(Recognition.dossier_id == dossier.id)).one().unit_id == commune.id
 
 
@@ -162,14 +202,16 @@ def test_no_district_commune_is_appraised_by_provincial_departments(session: Ses
     users = demo.users
     officer, front = f"xa2025.{slug(name)}", f"mttq2025.{slug(name)}"
     with pytest.raises(GuardFailed, match="không còn hiệu lực"):  # a merged commune, after the reform
-        ps.register_dossier(
+        handle(
             session,
             users["xa.lelai"],
             SEPTEMBER,
-            unit=demo.communes["Lê Lai"],
-            level="commune-ntm",
-            year=2025,
-            criteria_set=demo.sets["xa-ntm-2021"],
+            c.Register(
+                unit_id=demo.communes["Lê Lai"].id,
+                level=RecognitionLevel.COMMUNE_NTM,
+                year=2025,
+                criteria_set_id=demo.sets["xa-ntm-2021"].id,
+            ),
         )
 
     dossier = prepare_and_submit(
@@ -187,14 +229,34 @@ def test_no_district_commune_is_appraised_by_provincial_departments(session: Ses
 
     now = at(SEPTEMBER, 30)
     with pytest.raises(NotPermitted):  # a department of the abolished district
-        ps.approve_indicators(session, users["phong.nn-ptnt"], now, dossier)
-    for code in sorted(c for c in tasks if c is not None):
-        ps.approve_indicators(session, users[f"so.{code}"], now, dossier, sorted(tasks[code]))
+        handle(session, users["phong.nn-ptnt"], now, c.ApproveIndicators(dossier_id=dossier.id))
+    for code in sorted(code for code in tasks if code is not None):
+        handle(
+            session,
+            users[f"so.{code}"],
+            now,
+            c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(sorted(tasks[code]))),
+        )
     if None in tasks:
-        ps.approve_indicators(session, users["dieuphoi.caobang"], now, dossier, sorted(tasks[None]))
+        handle(
+            session,
+            users["dieuphoi.caobang"],
+            now,
+            c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(sorted(tasks[None]))),
+        )
     assert dossier.state == "appraised"
-    ps.confirm_condition(session, users["so.so-tc"], now, dossier, NO_CONSTRUCTION_DEBT, holds=True)
-    ps.confirm_condition(session, users["so.so-ca"], now, dossier, NOT_COMPLEX_SECURITY, holds=True)
-    ps.take_action(session, users["dieuphoi.caobang"], at(now, 1), dossier, "forward")
-    ps.take_action(session, users["chutich.caobang"], at(now, 2), dossier, "recognise")
-    assert dossier.state == "recognised" and ps.replayed_state(session, dossier) == "recognised"
+    handle(
+        session,
+        users["so.so-tc"],
+        now,
+        c.ConfirmCondition(dossier_id=dossier.id, condition=NO_CONSTRUCTION_DEBT, holds=True),
+    )
+    handle(
+        session,
+        users["so.so-ca"],
+        now,
+        c.ConfirmCondition(dossier_id=dossier.id, condition=NOT_COMPLEX_SECURITY, holds=True),
+    )
+    handle(session, users["dieuphoi.caobang"], at(now, 1), c.Forward(dossier_id=dossier.id))
+    handle(session, users["chutich.caobang"], at(now, 2), c.Recognise(dossier_id=dossier.id))
+    assert dossier.state == "recognised" and replayed_state(session, dossier) == "recognised"
