@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from dossiers.evidence import EvidenceTooLargeError, store_evidence
+from dossiers.evidence import DEFAULT_POLICY, EvidencePolicy, EvidenceRejectedError, store_evidence
 from dossiers.models import (
     AppraisalItem,
     AppraisalTask,
@@ -788,6 +788,7 @@ def attach_evidence(
     on_behalf_of: User | None = None,
     expected_version: int | None = None,
     rules: Rules = DEFAULT_RULES,
+    policy: EvidencePolicy = DEFAULT_POLICY,
 ) -> Evidence:
     """Attach a file to the dossier (to one indicator when `code` is given), stored by its SHA-256."""
     acting = _begin(
@@ -816,8 +817,9 @@ def attach_evidence(
             now=now,
             indicator=indicator,
             mime_type=mime_type,
+            policy=policy,
         )
-    except EvidenceTooLargeError as exc:
+    except EvidenceRejectedError as exc:
         raise GuardFailed(ATTACH_EVIDENCE, [str(exc).rstrip(".")]) from exc
     _acted(
         session,

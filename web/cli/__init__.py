@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "web.cli.deadlines",
     "web.cli.workflow",
     "web.cli.users",
+    "web.cli.evidence",
 ]
 
 

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from dossiers import procedure_service as service
 from dossiers.access import may_view
-from dossiers.evidence import read_evidence
+from dossiers.evidence import EvidencePolicy, read_evidence, served_type
 from dossiers.models import AppraisalTask, CriteriaSet, Dossier, Unit, User
 from dossiers.procedure_facts import procedure_of
 from dossiers.settings import Settings
@@ -223,8 +223,9 @@ def attach_evidence(dossier_id: int) -> Page | Response:
             stream=upload.stream,
             original_name=upload.filename,
             code=data["code"],
-            mime_type=upload.mimetype or None,
+            mime_type=upload.content_type or None,  # checked for form only: the content decides the type
             expected_version=data["version"],
+            policy=EvidencePolicy.from_settings(settings),
         )
         return f"Đã đính kèm “{evidence.original_name}” ({evidence.size:,} byte).".replace(",", ".")
 
@@ -243,9 +244,14 @@ def download_evidence(dossier_id: int, evidence_id: int) -> Response:
         content = read_evidence(settings.evidence_path, evidence)
     except OSError:
         abort(404, "Tệp minh chứng không còn nguyên vẹn hoặc không tìm thấy trên máy chủ.")
-    return send_file(
-        io.BytesIO(content), mimetype=evidence.mime_type, as_attachment=True, download_name=evidence.original_name
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=served_type(evidence, settings.evidence_types),
+        as_attachment=True,
+        download_name=evidence.original_name,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"  # never rendered as what the browser guesses
+    return response
 
 
 @bp.post("/ho-so/<int:dossier_id>/niem-yet")
