@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(admin)
 
+    from web import csrf_recovery
+
+    csrf_recovery.init_app(app)
+
     from web.cli import register_commands
 
     register_commands(app)
