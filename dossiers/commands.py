@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, ClassVar
 
+from dossiers.evidence import DEFAULT_POLICY, EvidencePolicy
 from workflow.actions import Action
 from workflow.vocabulary import RecognitionLevel
 
@@ -181,6 +182,8 @@ class AttachEvidence(DossierCommand):
     original_name: str
     code: str | None = None
     mime_type: str | None = None
+    #: what may be stored (size, types decided by content): the admin's settings
+    policy: EvidencePolicy = DEFAULT_POLICY
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dossiers import commands as c
 from dossiers.access import load_actor
 from dossiers.context import DossierContext
-from dossiers.evidence import EvidenceTooLargeError, store_evidence
+from dossiers.evidence import EvidenceRejectedError, store_evidence
 from dossiers.models import (
     AppraisalItem,
     AppraisalTask,
@@ -464,8 +464,9 @@ def _attach_evidence(acting: Acting, command: c.AttachEvidence) -> Applied:
             now=acting.now,
             indicator=indicator,
             mime_type=command.mime_type,
+            policy=command.policy,
         )
-    except EvidenceTooLargeError as exc:
+    except EvidenceRejectedError as exc:
         raise GuardFailed(Action.ATTACH_EVIDENCE, [str(exc).rstrip(".")]) from exc
     payload = {
         "evidence": evidence.id,

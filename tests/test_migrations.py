@@ -15,7 +15,7 @@ from web import create_app
 
 
 def test_upgrade_builds_a_schema_that_matches_the_models(empty_database_url: str, tmp_path: Path) -> None:
-    app = create_app(Settings(instance_path=tmp_path / "instance", database_url=empty_database_url))
+    app = create_app(Settings(instance_path=tmp_path / "instance", database_url=empty_database_url, environment="test"))
     with app.app_context():
         upgrade()
     app.extensions["ntm_database"].engine.dispose()
@@ -33,7 +33,7 @@ def test_upgrade_builds_a_schema_that_matches_the_models(empty_database_url: str
 
 
 def test_downgrade_to_base_removes_every_table(empty_database_url: str, tmp_path: Path) -> None:
-    app = create_app(Settings(instance_path=tmp_path / "instance", database_url=empty_database_url))
+    app = create_app(Settings(instance_path=tmp_path / "instance", database_url=empty_database_url, environment="test"))
     with app.app_context():
         upgrade()
         downgrade(revision="base")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask
@@ -11,19 +12,33 @@ from dossiers.settings import Settings
 
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
-    """Build the app. Never starts the scheduler: that is `ntm scheduler`, its own process."""
+    """Build the app. Never starts the scheduler: that is `ntm scheduler`, its own process.
+
+    Refuses to build in production without SECRET_KEY (`MissingSecretKeyError`)."""
     settings = settings or Settings.from_env()
+    secret_key = settings.require_secret_key()
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
-    app.config.update(SECRET_KEY=settings.secret_key, NTM_SETTINGS=settings, **config)
+    app.config.update(
+        SECRET_KEY=secret_key,
+        NTM_SETTINGS=settings,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_idle_minutes),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+    )
+    app.config.update(**config)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
-    from web.extensions import Database, csrf, login_manager, migrate
+    from web import security
+
+    security.configure(app, settings)
+
+    from web.extensions import Database, csrf, limiter, login_manager, migrate
 
     engine = make_engine(settings.database_url)
     app.extensions["ntm_database"] = Database(engine=engine, session_factory=make_session_factory(engine))
     migrate.init_app(app, app.extensions["ntm_database"], directory=str(_migrations_dir()))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from web import auth, errors, filters, views
     from web.session import close_request_session
@@ -39,6 +54,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from web.admin import bp as admin
 
     app.register_blueprint(admin)
+
+    from web import csrf_recovery
+
+    csrf_recovery.init_app(app)
 
     from web.cli import register_commands
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -16,6 +18,8 @@ from dossiers.db import Base
 login_manager = LoginManager()
 migrate = Migrate()
 csrf = CSRFProtect()
+#: no limit on every route; sign-in sets its own (`web.auth`). Storage: RATELIMIT_STORAGE_URI, set by `create_app`
+limiter = Limiter(key_func=get_remote_address)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,6 +43,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: part of the id every session of this user carries: raising it ends every copy of every session
+    #: (sign-out, a password change, deactivation), since a cookie holds the generation it was issued for
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id"
@@ -68,7 +71,11 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Every session issued so far stops working at its next request."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def has_role(self, role: Role) -> bool:
         return any(assignment.role == role for assignment in self.roles)

@@ -17,7 +17,7 @@ from dossiers.models import Dossier
 def test_the_same_content_is_stored_once(
     session: Session, bare_dossier: Dossier, tmp_path: Path, now: dt.datetime
 ) -> None:
-    content = "Biên bản họp Ban Chỉ đạo xã".encode()
+    content = b"%PDF-1.7\n" + "Biên bản họp Ban Chỉ đạo xã".encode()
     first = store_evidence(
         session, tmp_path, dossier=bare_dossier, stream=io.BytesIO(content), original_name="bien-ban.pdf",
         uploaded_by=None, now=now,
@@ -49,7 +49,7 @@ def test_a_file_over_the_limit_is_refused_and_leaves_nothing(
 
 def test_a_tampered_file_is_detected(session: Session, bare_dossier: Dossier, tmp_path: Path, now: dt.datetime) -> None:
     evidence = store_evidence(
-        session, tmp_path, dossier=bare_dossier, stream=io.BytesIO(b"original"), original_name="a.txt",
+        session, tmp_path, dossier=bare_dossier, stream=io.BytesIO(b"%PDF-1.7 original"), original_name="a.pdf",
         uploaded_by=None, now=now,
     )  # fmt: skip
     blob_path(tmp_path, evidence.sha256).write_bytes(b"changed")

@@ -49,14 +49,14 @@ def test_the_commune_attaches_evidence_to_an_indicator(
         c.AttachEvidence(
             dossier_id=dossier.id,
             storage_root=tmp_path,
-            stream=io.BytesIO("Biên bản kiểm tra thu gom rác".encode()),
+            stream=io.BytesIO(b"%PDF-1.7\n" + "Biên bản kiểm tra thu gom rác".encode()),
             original_name="bien-ban-17-3.pdf",
             code="17.3",
         ),
     ).record
     assert isinstance(evidence, Evidence)
     assert evidence.indicator is not None and evidence.indicator.code == "17.3"
-    assert read_evidence(tmp_path, evidence) == "Biên bản kiểm tra thu gom rác".encode()
+    assert read_evidence(tmp_path, evidence) == b"%PDF-1.7\n" + "Biên bản kiểm tra thu gom rác".encode()
     event = dossier.events[-1]
     assert event.action == "attach_evidence" and event.payload["sha256"] == evidence.sha256
     assert replayed_state(session, dossier) == dossier.state == "self_assessment"

@@ -110,7 +110,7 @@ def test_scheduler_once_writes_e_mails_to_files_without_smtp(isolated_database_u
     with Session(engine) as session:
         build_world(session, START)
         session.commit()
-    settings = Settings(instance_path=tmp_path / "instance", database_url=isolated_database_url)
+    settings = Settings(instance_path=tmp_path / "instance", database_url=isolated_database_url, secret_key="test")
     app = create_app(settings)
     try:
         with time_machine.travel(START, tick=False):

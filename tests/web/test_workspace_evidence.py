@@ -12,6 +12,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, form_html, sign_in, version_in
 
+#: evidence is typed by its content: a PDF starts with its signature
+PDF = b"%PDF-1.7\n"
+
 
 @pytest.fixture(scope="module")
 def world(engine: Engine) -> Iterator[DemoWorld]:
@@ -45,7 +48,7 @@ def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: Flask
     assert "Chưa có tệp minh chứng." in page
     version = version_in(page, "form-evidence")
 
-    result = upload(client, dossier_id, version, "Biên bản kiểm tra 17.3".encode(), code="17.3")
+    result = upload(client, dossier_id, version, PDF + "Biên bản kiểm tra 17.3".encode(), code="17.3")
     assert result.startswith("200\n")
     assert "Đã đính kèm “bien-ban-kiem-tra.pdf”" in result
     table = result.split('<table id="evidence">')[1].split("</table>")[0]
@@ -55,7 +58,7 @@ def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: Flask
     sign_in(client, "phong.tn-mt")
     download = client.get(link)
     assert download.status_code == 200
-    assert download.data == "Biên bản kiểm tra 17.3".encode()
+    assert download.data == PDF + "Biên bản kiểm tra 17.3".encode()
     assert "attachment" in download.headers["Content-Disposition"]
     assert "form-evidence" not in client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)  # not theirs to attach
 

@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "web.cli.scheduler",
     "web.cli.deadlines",
     "web.cli.workflow",
+    "web.cli.users",
+    "web.cli.evidence",
 ]
 
 

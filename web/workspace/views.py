@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from dossiers import commands as c
 from dossiers.access import load_actor
 from dossiers.context import DossierContext
-from dossiers.evidence import read_evidence
+from dossiers.evidence import EvidencePolicy, read_evidence, served_type
 from dossiers.handlers import handle
 from dossiers.models import AppraisalTask, CriteriaSet, Dossier, Unit, User
 from dossiers.procedure_facts import procedure_of
@@ -252,7 +252,8 @@ def attach_evidence(dossier_id: int) -> Page | Response:
             stream=upload.stream,
             original_name=upload.filename,
             code=data["code"],
-            mime_type=upload.mimetype or None,
+            mime_type=upload.content_type or None,  # checked for form only: the content decides the type
+            policy=EvidencePolicy.from_settings(settings),
         )
         evidence = handle(session, user, now, command).record
         return f"Đã đính kèm “{evidence.original_name}” ({evidence.size:,} byte).".replace(",", ".")
@@ -272,9 +273,14 @@ def download_evidence(dossier_id: int, evidence_id: int) -> Response:
         content = read_evidence(settings.evidence_path, evidence)
     except OSError:
         abort(404, "Tệp minh chứng không còn nguyên vẹn hoặc không tìm thấy trên máy chủ.")
-    return send_file(
-        io.BytesIO(content), mimetype=evidence.mime_type, as_attachment=True, download_name=evidence.original_name
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=served_type(evidence, settings.evidence_types),
+        as_attachment=True,
+        download_name=evidence.original_name,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"  # never rendered as what the browser guesses
+    return response
 
 
 @bp.post("/ho-so/<int:dossier_id>/niem-yet")

@@ -1,0 +1,181 @@
+"""Hostile values in every form of every route, as the right user and as a foreign one: never a 5xx, and
+when the answer is an error, the database is exactly as before (row counts of every table and a checksum
+of every table a form writes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from dossiers.db import Base
+from dossiers.models import Dossier
+from dossiers.settings import Settings
+from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, sign_in, user
+from web.security import IdConverter
+
+HOSTILE: list[str | bytes] = [
+    "",
+    "x" * (1024 * 1024),
+    "\x00\x01\x02\x1b\x7f\u202e",
+    b"\xff\xfe\xc3(\x80",  # not UTF-8
+    "99999999999999999999",
+    "-99999999999999999999",
+    "2147483648",
+    "1e999",
+    "31/02/2025",
+    "00/00/0000",
+]
+
+#: tables a form can change: compared row by row; every other table (the audit log is append-only) by its count
+WRITTEN = (
+    "appraisal_items", "appraisal_tasks", "assessments", "condition_confirmations", "consultations",
+    "dossiers", "evidence", "model_conditions", "recognitions", "reassessments", "supplement_items",
+    "supplement_requests", "users", "role_assignments", "outbox_messages",
+)  # fmt: skip
+
+
+def snapshot(connection: Connection) -> dict[str, object]:
+    tables = sorted(Base.metadata.tables)  # our own table names, not input
+    counts = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM {name}" for name in tables)  # noqa: S608
+    taken: dict[str, object] = dict(connection.execute(text(counts)).all())  # type: ignore[arg-type]
+    for name in WRITTEN:
+        table = Base.metadata.tables[name]
+        rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+        taken[f"{name}#"] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return taken
+
+
+@pytest.fixture(scope="module")
+def world(engine: Engine) -> Iterator[DemoWorld]:
+    yield from demo_world(engine)
+
+
+@pytest.fixture
+def connection(world: DemoWorld) -> Iterator[Connection]:
+    yield from world.savepoint()
+
+
+@pytest.fixture
+def fuzz_app(app: Flask, settings: Settings) -> Flask:
+    app.config["NTM_CLOCK"] = lambda: ACTING_AT
+    # the fuzzing signs in hundreds of times from one address: the limits have their own tests
+    app.config["NTM_SETTINGS"] = dataclasses.replace(
+        settings, login_limit_account="100000 per minute", login_limit_address="100000 per minute"
+    )
+    return app
+
+
+def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
+    """endpoint → a plausible form; the fuzz replaces one input at a time."""
+    le_loi = session.get(Dossier, world.dossiers["Lê Lợi"])
+    assert le_loi is not None
+    version = str(le_loi.version)
+    dossier = {"version": version}
+    return {
+        "workspace.take_action": {**dossier, "action": "submit", "comment": "Trình", "decision_number": "12/QĐ"},
+        "workspace.record_assessment": {**dossier, "code": "1.1", "met": "1", "value": "Đạt", "note": "Ghi chú"},
+        "workspace.attach_evidence": {**dossier, "code": "1.1"},
+        "workspace.record_posting": {**dossier, "start": "01/05/2025", "end": "20/05/2025", "announcements": "3"},
+        "workspace.record_survey": {
+            **dossier, "households_total": "100", "households_reached": "90", "households_satisfied": "80",
+        },
+        "workspace.record_vote": {**dossier, "votes_total": "10", "votes_in_favour": "9"},
+        "workspace.record_announcement": {**dossier, "start": "01/06/2025", "end": "20/06/2025"},
+        "workspace.record_model_conditions": {
+            **dossier, "income_per_capita": "70000000", "advanced_income_level": "60000000",
+            "smart_hamlet_models": "1", "outstanding_field": "van-hoa", "outstanding_field_met": "1",
+        },
+        "workspace.confirm_condition": {**dossier, "condition": "x", "holds": "1", "note": "ok"},
+        "workspace.appraise": {**dossier, "task": "1", "decision": "return", "codes": "1.1", "reason-1.1": "Thiếu"},
+        "workspace.register": {"level": "xa_ntm", "year": "2026", "criteria_set": "1"},
+        "auth.login": {"username": "xa.leloi", "password": "sai-mat-khau"},
+        "auth.password": {"current": "sai-mat-khau", "new": "mot-mat-khau-moi-kha-dai", "confirm": "khac"},
+        "admin.reset": {"password": "mot-mat-khau-moi-kha-dai"},
+        "admin.activation": {"active": "1"},
+        "admin.retry": {},
+    }  # fmt: skip
+
+
+def _url(app: Flask, endpoint: str, world: DemoWorld, session: Session) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    ids = {
+        "dossier_id": world.dossiers["Lê Lợi"],
+        "unit_id": world.units["Lê Lợi"],
+        "user_id": user(session, "mttq.leloi").id,  # never one the fuzz signs in as
+        "message_id": 1,
+    }
+    url = rule.rule
+    for name, converter in rule._converters.items():
+        assert isinstance(converter, IdConverter)
+        url = url.replace(f"<int:{name}>", str(ids[name]))
+    return url
+
+
+def _post(client: FlaskClient, url: str, form: dict[str, str | bytes], *, with_file: bool) -> int:
+    if with_file:
+        data: dict[str, object] = {
+            key: value.decode("latin-1") if isinstance(value, bytes) else value for key, value in form.items()
+        }
+        data["file"] = FileStorage(io.BytesIO(b"%PDF-1.7\n"), "bien-ban.pdf", "file", "application/pdf")
+        # encoded here, in memory: the test client would spool a large body to a file it never closes
+        boundary, body = encode_multipart(MultiDict(data))
+        return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}").status_code
+    body = urlencode(form).encode()
+    return client.post(url, data=body, content_type="application/x-www-form-urlencoded").status_code
+
+
+POSTS = [
+    "workspace.take_action", "workspace.record_assessment", "workspace.attach_evidence", "workspace.record_posting",
+    "workspace.record_survey", "workspace.record_vote", "workspace.record_announcement",
+    "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
+    "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry",
+]  # fmt: skip
+
+
+def test_every_form_route_is_fuzzed(fuzz_app: Flask) -> None:
+    posts = {r.endpoint for r in fuzz_app.url_map.iter_rules() if "POST" in (r.methods or set())}
+    assert posts - set(POSTS) == {"auth.logout"}  # no input to fuzz; sign-out is tested on its own
+
+
+@pytest.mark.parametrize("endpoint", POSTS)
+@pytest.mark.parametrize("who", ["right", "foreign"])
+def test_hostile_values_never_break_a_form(
+    fuzz_app: Flask, world: DemoWorld, session: Session, connection: Connection, endpoint: str, who: str
+) -> None:
+    right, foreign = ("admin", "xa.leloi") if endpoint.startswith("admin.") else ("xa.leloi", "xa.duclong")
+    username = right if who == "right" else foreign
+    client = fuzz_app.test_client()
+    base = _forms(world, session)[endpoint]
+    url = _url(fuzz_app, endpoint, world, session)
+    sign_in(client, username)
+    before = snapshot(connection)
+    # the right user: one input at a time (the others plausible); a foreign user: every input at once
+    fields: list[tuple[str, ...]] = [(field,) for field in base] if who == "right" else [tuple(base) or ("x",)]
+    failures = []
+    for changed_fields in fields:
+        for value in HOSTILE:
+            form: dict[str, str | bytes] = {**base, **dict.fromkeys(changed_fields, value)}
+            field = ",".join(changed_fields)
+            status = _post(client, url, form, with_file=endpoint == "workspace.attach_evidence")
+            after = snapshot(connection)
+            if status >= 500:
+                failures.append(f"{field}={value[:40]!r}: {status}")
+            elif status >= 400 and after != before:
+                changed = [key for key in after if after[key] != before.get(key)]
+                failures.append(f"{field}={value[:40]!r}: {status} but {changed} changed")
+            before = after
+            if endpoint == "auth.login" and status == 302:
+                sign_in(client, username)
+    assert failures == []
