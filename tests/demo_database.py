@@ -22,6 +22,8 @@ from dossiers.models import CriteriaSet, Department, Unit, User
 
 #: when the demo is loaded (the conftest's NOW)
 LOADED_AT = dt.datetime(2025, 9, 1, 2, 0, tzinfo=dt.UTC)
+#: one PBKDF2 round: signing in checks the demo password for real, without scrypt's cost on every sign-in
+CHEAP_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class DemoDatabase:
 def load_demo_database(engine: Engine, *, with_dossiers: bool) -> DemoDatabase:
     """Load the demo (and its dossiers) into the empty database behind `engine`, and commit."""
     with Session(engine) as session:
-        demo = load_demo(session, LOADED_AT)
+        demo = load_demo(session, LOADED_AT, hash_method=CHEAP_HASH_METHOD)
         world = None
         if with_dossiers:
             made = load_demo_dossiers(session, demo)
