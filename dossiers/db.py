@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +43,20 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UTCDateTime}  # noqa: RUF012 - SQLAlchemy protocol
+
+
+def allowed_values_check(column: str, values: Iterable[str | StrEnum], name: str | None = None) -> CheckConstraint:
+    """A CHECK constraint that ties `column` to `values`, named "<column>_allowed" unless told.
+
+    Pass the enum or the definitions the values come from, never a copied list: the constraint then
+    follows the vocabulary, and the migration test notices when the database no longer does.
+    NULL passes (SQL's CHECK semantics); whether the column may be NULL is the column's business.
+    """
+    allowed = list(dict.fromkeys(str(value) for value in values))
+    if not allowed:
+        raise ValueError(f"no allowed value for {column}")
+    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in allowed)
+    return CheckConstraint(f"{column} IN ({listed})", name=name or f"{column}_allowed")
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

@@ -104,8 +104,12 @@ def _user(
     return user
 
 
-def load_demo(session: Session, now: dt.datetime) -> DemoData:
-    """Load (or find) everything of the demo; flushes, the caller commits."""
+def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt") -> DemoData:
+    """Load (or find) everything of the demo; flushes, the caller commits.
+
+    `hash_method` is werkzeug's password hashing method for the demo accounts; tests pass a cheap one so
+    that each sign-in does not cost a tenth of a second.
+    """
     load_builtin_criteria(session, now)
     spec = yaml.safe_load(_demo_file().read_text(encoding="utf-8"))
     province_spec, district_spec, reform = spec["province"], spec["district"], spec["reform"]
@@ -194,14 +198,14 @@ def load_demo(session: Session, now: dt.datetime) -> DemoData:
         if found is not None:
             demo.sets[code] = found
 
-    _load_demo_users(session, demo)
+    _load_demo_users(session, demo, hash_method)
     session.flush()
     return demo
 
 
-def _load_demo_users(session: Session, demo: DemoData) -> None:
+def _load_demo_users(session: Session, demo: DemoData, hash_method: str) -> None:
     # every demo account shares one password: hash it once (scrypt takes ~0.1 s a hash)
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    password_hash = generate_password_hash(DEMO_PASSWORD, method=hash_method)
     users = demo.users
     users["admin"] = _user(session, password_hash, "admin", "Quản trị hệ thống", Role.ADMIN)
     for name, commune in demo.communes.items():

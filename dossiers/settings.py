@@ -53,7 +53,7 @@ class Settings:
     #: after downtime, a missed reminder older than this many days is not sent late
     reminder_catch_up_days: int = 7
     #: seconds between two runs of the scheduler's scan
-    scheduler_interval: int = 300
+    scheduler_interval: float = 300
     #: the site is served over HTTPS: cookies are marked Secure, plain HTTP is redirected, HSTS is sent
     https: bool = False
     #: number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none)
@@ -131,7 +131,7 @@ class Settings:
             reminder_send_at=env.get("NTM_REMINDER_SEND_AT", "") or cls.reminder_send_at,
             reminder_digest=flag("NTM_REMINDER_DIGEST") if env.get("NTM_REMINDER_DIGEST") else cls.reminder_digest,
             reminder_catch_up_days=int(env.get("NTM_REMINDER_CATCH_UP_DAYS", "") or cls.reminder_catch_up_days),
-            scheduler_interval=int(env.get("NTM_SCHEDULER_INTERVAL", "") or cls.scheduler_interval),
+            scheduler_interval=float(env.get("NTM_SCHEDULER_INTERVAL", "") or cls.scheduler_interval),
             https=flag("NTM_HTTPS"),
             proxy_count=int(env.get("NTM_PROXY_COUNT", "") or cls.proxy_count),
             session_idle_minutes=int(env.get("NTM_SESSION_IDLE_MINUTES", "") or cls.session_idle_minutes),

@@ -49,9 +49,22 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced, dropping it would
+            # delete through every ON DELETE CASCADE that points at it. The pragma only takes effect
+            # outside a transaction, so it is set (and committed) before the migrations' transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migrations left rows whose foreign keys point nowhere: {broken}")
 
 
 if context.is_offline_mode():

@@ -12,15 +12,15 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from dossiers.models import Unit, User
+from workflow.deadlines import DEADLINE_RULES, ReminderKind
 
-
-def _in(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+#: the deadline rules of `workflow.deadlines`: what an outbox item or a province's override may be about
+_RULE_CODES = tuple(rule.code for rule in DEADLINE_RULES)
 
 
 class ItemStatus(StrEnum):
@@ -60,8 +60,9 @@ class OutboxItem(Base):
     __tablename__ = "outbox_items"
     __table_args__ = (
         UniqueConstraint("obligation_key", "recipient_id", "offset_days"),
-        CheckConstraint(_in("status", ItemStatus), name="status"),
-        CheckConstraint("kind IN ('reminder', 'escalation')", name="kind"),
+        allowed_values_check("status", ItemStatus, name="status"),
+        allowed_values_check("kind", ReminderKind, name="kind"),
+        allowed_values_check("rule_code", _RULE_CODES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +105,7 @@ class OutboxMessage(Base):
     """One e-mail to one person. Its content is rendered from its live items when it is sent."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (CheckConstraint(_in("status", MessageStatus), name="status"),)
+    __table_args__ = (allowed_values_check("status", MessageStatus, name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -147,7 +148,10 @@ class DeadlineOverride(Base):
     """A province's or district's own date, period or reminder offsets for one deadline rule in one year."""
 
     __tablename__ = "deadline_overrides"
-    __table_args__ = (UniqueConstraint("authority_unit_id", "year", "rule_code"),)
+    __table_args__ = (
+        UniqueConstraint("authority_unit_id", "year", "rule_code"),
+        allowed_values_check("rule_code", _RULE_CODES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the province or district whose plan sets it; it applies to the units below it

@@ -255,7 +255,7 @@ def _log_job_event(event: JobExecutionEvent) -> None:
         log.error("run of %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
 
 
-def build_scheduler(ticker: Ticker, interval_seconds: int) -> BlockingScheduler:
+def build_scheduler(ticker: Ticker, interval_seconds: float) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=LOCAL_TZ,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -276,7 +276,7 @@ def build_scheduler(ticker: Ticker, interval_seconds: int) -> BlockingScheduler:
     return scheduler
 
 
-def run_scheduler(settings: Settings, *, interval: int | None = None, once: bool = False) -> None:
+def run_scheduler(settings: Settings, *, interval: float | None = None, once: bool = False) -> None:
     """Run until stopped (SIGTERM / Ctrl-C); `once`: a single tick, then exit (for cron and checks)."""
     engine = make_engine(settings.database_url, pool_pre_ping=True)
     lock = leader_lock_for(engine, settings)
@@ -297,7 +297,7 @@ def run_scheduler(settings: Settings, *, interval: int | None = None, once: bool
 
         signal.signal(signal.SIGTERM, stop)
         log.info(
-            "scheduler started: one scan every %d s on %s; leader lock: %s",
+            "scheduler started: one scan every %g s on %s; leader lock: %s",
             seconds,
             engine.url.render_as_string(hide_password=True),
             lock.description,
@@ -322,7 +322,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 def main(argv: list[str] | None = None) -> None:
     """`python -m notifications.scheduler`: what `ntm scheduler` runs, without loading the web app."""
     parser = argparse.ArgumentParser(prog="python -m notifications.scheduler", description=__doc__.splitlines()[0])
-    parser.add_argument("--interval", type=int, default=None, help="seconds between two scans")
+    parser.add_argument("--interval", type=float, default=None, help="seconds between two scans (fractions allowed)")
     parser.add_argument("--once", action="store_true", help="one scan, then exit")
     args: Any = parser.parse_args(argv)
     configure_logging()

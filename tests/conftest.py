@@ -3,6 +3,10 @@
 The database is SQLite by default; set NTM_TEST_DATABASE_URL to run the same suite on
 PostgreSQL (`.ci/run` does both). Each test runs in a transaction that is rolled back;
 code under test may commit (it only releases a savepoint).
+
+The test database starts empty. A test that asks for `demo` (or `demo_world`, the demo with its
+2025 dossiers) runs on a database of its own where that was loaded once per session
+(`tests.demo_database`), still in a transaction rolled back after the test.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 import dossiers.models  # noqa: F401 - registers every table on Base.metadata
 import notifications.models  # noqa: F401 - and the outbox, calendar and deadline-override tables
 from dossiers.db import Base, make_engine
+from dossiers.demo import DemoData
 from dossiers.settings import Settings
+from tests.demo_database import DemoDatabase, DemoWorld, load_demo_database
 from web import create_app
 from web.extensions import Database
 
@@ -39,8 +45,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return _test_database_url(tmp_path_factory.mktemp("db"))
 
 
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def _test_engine(database_url: str) -> Engine:
     engine = make_engine(database_url)
     if engine.dialect.name == "sqlite":
         # pysqlite's own transaction handling defeats SAVEPOINT-based isolation; let SQLAlchemy drive it
@@ -52,6 +57,12 @@ def engine(database_url: str) -> Iterator[Engine]:
         def _emit_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN")
 
+    return engine
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = _test_engine(database_url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     yield engine
@@ -59,9 +70,45 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _demo_database(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, *, with_dossiers: bool
+) -> Iterator[DemoDatabase]:
+    folder = tmp_path_factory.mktemp("demo-world" if with_dossiers else "demo")
+    for url in _fresh_database(folder, database_url, create_schema=True):
+        engine = _test_engine(url)
+        try:
+            yield load_demo_database(engine, with_dossiers=with_dossiers)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[DemoDatabase]:
+    """The demo (units, departments, accounts, criteria sets, ownership), loaded once and committed."""
+    yield from _demo_database(tmp_path_factory, database_url, with_dossiers=False)
+
+
+@pytest.fixture(scope="session")
+def demo_world_database(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[DemoDatabase]:
+    """The demo and its 2025 dossiers in a spread of states, loaded once and committed."""
+    yield from _demo_database(tmp_path_factory, database_url, with_dossiers=True)
+
+
+def _requested_demo(request: pytest.FixtureRequest) -> DemoDatabase | None:
+    """The demo database the test asked for (the one with dossiers wins), if any."""
+    if "demo_world" in request.fixturenames:
+        found: DemoDatabase = request.getfixturevalue("demo_world_database")
+        return found
+    if "demo" in request.fixturenames:
+        found = request.getfixturevalue("demo_database")
+        return found
+    return None
+
+
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
+def connection(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Connection]:
+    requested = _requested_demo(request)
+    with (requested.engine if requested else engine).connect() as conn:
         transaction = conn.begin()
         yield conn
         if transaction.is_active:
@@ -80,6 +127,21 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
+def demo(request: pytest.FixtureRequest, session: Session) -> DemoData:
+    """The demo's objects in the test's session; the test runs on the demo database (see `connection`)."""
+    requested = _requested_demo(request)
+    assert requested is not None
+    return requested.ids.demo_in(session)
+
+
+@pytest.fixture
+def demo_world(demo_world_database: DemoDatabase) -> DemoWorld:
+    """The ids of the demo's 2025 dossiers and units; the test runs on that database (see `connection`)."""
+    assert demo_world_database.world is not None
+    return demo_world_database.world
+
+
+@pytest.fixture
 def now() -> dt.datetime:
     return NOW
 
@@ -90,11 +152,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, session_factory: sessionmaker[Session], engine: Engine) -> Flask:
+def app(settings: Settings, session_factory: sessionmaker[Session], connection: Connection) -> Flask:
     """The app, its requests and CLI bound to the test's rolled-back transaction."""
     app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
     app.extensions["ntm_database"].engine.dispose()
-    app.extensions["ntm_database"] = Database(engine=engine, session_factory=session_factory)
+    app.extensions["ntm_database"] = Database(engine=connection.engine, session_factory=session_factory)
     return app
 
 

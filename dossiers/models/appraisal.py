@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from dossiers.models.criteria import Indicator
 from dossiers.models.dossier import Dossier
 from dossiers.models.people import Department, User
@@ -31,6 +31,7 @@ class AppraisalTask(Base):
     __table_args__ = (
         UniqueConstraint("dossier_id", "department_id"),
         CheckConstraint("(department_id IS NOT NULL) OR (fallback_role IS NOT NULL)", name="has_seat"),
+        allowed_values_check("fallback_role", Role),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +66,7 @@ class AppraisalItem(Base):
     __tablename__ = "appraisal_items"
     __table_args__ = (
         UniqueConstraint("task_id", "indicator_id"),
-        CheckConstraint("decision IS NULL OR decision IN ('approved', 'returned')", name="decision"),
+        allowed_values_check("decision", (APPROVED, RETURNED), name="decision"),
         CheckConstraint("decision IS NULL OR decision <> 'returned' OR reason IS NOT NULL", name="return_reason"),
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from workflow.vocabulary import Confidence, Measure, RecognitionLevel
 
 
@@ -16,7 +16,7 @@ class CriteriaSet(Base):
     """One version of a criteria set. Dossiers point at the exact version they were opened with."""
 
     __tablename__ = "criteria_sets"
-    __table_args__ = (UniqueConstraint("code", "version"),)
+    __table_args__ = (UniqueConstraint("code", "version"), allowed_values_check("confidence", Confidence))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), index=True)
@@ -64,7 +64,7 @@ class Criterion(Base):
     """A criterion (tiêu chí), numbered within its set."""
 
     __tablename__ = "criteria"
-    __table_args__ = (UniqueConstraint("criteria_set_id", "number"),)
+    __table_args__ = (UniqueConstraint("criteria_set_id", "number"), allowed_values_check("confidence", Confidence))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     criteria_set_id: Mapped[int] = mapped_column(ForeignKey("criteria_sets.id", ondelete="CASCADE"), index=True)
@@ -89,7 +89,11 @@ class Indicator(Base):
     """An indicator (chỉ tiêu) such as "17.10"; a criterion without sub-indicators has one indicator coded "N"."""
 
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("criterion_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("criterion_id", "code"),
+        allowed_values_check("measure", Measure),
+        allowed_values_check("confidence", Confidence),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"), index=True)

@@ -8,11 +8,18 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from dossiers.models.criteria import CriteriaSet, Indicator
 from dossiers.models.people import User
 from dossiers.models.units import Unit
-from workflow.vocabulary import RecognitionLevel
+from workflow.procedures import PROCEDURES
+from workflow.routes import ROUTES
+from workflow.vocabulary import DossierKind, RecognitionLevel
+
+#: every state some procedure defines: what `Dossier.state` may hold
+DOSSIER_STATES = tuple(
+    dict.fromkeys(state.name for procedure in PROCEDURES.values() for state in procedure.definition.states)
+)
 
 
 class Dossier(Base):
@@ -23,7 +30,13 @@ class Dossier(Base):
     """
 
     __tablename__ = "dossiers"
-    __table_args__ = (UniqueConstraint("unit_id", "level", "year", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "level", "year", "kind"),
+        allowed_values_check("state", DOSSIER_STATES),
+        allowed_values_check("level", RecognitionLevel),
+        allowed_values_check("kind", DossierKind),
+        allowed_values_check("route", (route.code for route in ROUTES)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from dossiers.models.units import Unit
 from workflow.vocabulary import Role
 
@@ -91,6 +91,7 @@ class RoleAssignment(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "role", "unit_id", "department_id"),
         CheckConstraint("(role = 'admin') OR (unit_id IS NOT NULL) OR (department_id IS NOT NULL)", name="scoped"),
+        allowed_values_check("role", Role),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from dossiers.models.criteria import CriteriaSet
 from dossiers.models.dossier import Dossier
 from dossiers.models.people import Department, User
 from dossiers.models.units import Unit
+from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import RecognitionLevel
 
 
@@ -44,7 +45,10 @@ class ConditionConfirmation(Base):
     """A QĐ 18/2022 condition confirmed by the department in charge (finance: construction debt; police: security)."""
 
     __tablename__ = "condition_confirmations"
-    __table_args__ = (UniqueConstraint("dossier_id", "condition"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "condition"),
+        allowed_values_check("condition", CONDITION_LABELS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
@@ -82,6 +86,7 @@ class Recognition(Base):
     """A recognition a unit holds: granted by a dossier here, or recorded from before the system."""
 
     __tablename__ = "recognitions"
+    __table_args__ = (allowed_values_check("level", RecognitionLevel),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)

@@ -7,9 +7,10 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from dossiers.models.people import Department, User
 from dossiers.models.units import Unit
+from workflow.deadlines import DEADLINE_RULES
 
 
 class ReportSubmission(Base):
@@ -25,6 +26,7 @@ class ReportSubmission(Base):
         UniqueConstraint("obligation_code", "period", "unit_id", name="unit_period"),
         UniqueConstraint("obligation_code", "period", "department_id", name="department_period"),
         CheckConstraint("(unit_id IS NULL) <> (department_id IS NULL)", name="one_obligor"),
+        allowed_values_check("obligation_code", (rule.code for rule in DEADLINE_RULES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, allowed_values_check
 from workflow.vocabulary import UnitKind
 
 #: A unit formed by merging records the units it was formed from (successor ← predecessor).
@@ -23,7 +23,7 @@ class Unit(Base):
     """A node of the administrative tree. Nothing assumes a district between province and commune."""
 
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("code", "valid_from"),)
+    __table_args__ = (UniqueConstraint("code", "valid_from"), allowed_values_check("kind", UnitKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the statistics office's administrative code where known (e.g. "01807"), else None

@@ -1,4 +1,8 @@
-"""The demo loads a real-looking district and a province without districts, and loading twice changes nothing."""
+"""The demo loads a real-looking district and a province without districts, and loading twice changes nothing.
+
+Loading from an empty database is `test_demo_is_idempotent`; the other tests read the demo loaded
+once per session by the same `load_demo` (the `demo` fixture).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dossiers.demo import load_demo
+from dossiers.demo import DemoData, load_demo
 from dossiers.models import Department, Ownership, Unit, User
+from tests.demo_database import DemoWorld
 from workflow.vocabulary import Role, UnitKind
 
 
@@ -28,8 +33,7 @@ def test_demo_is_idempotent(session: Session, now: dt.datetime) -> None:
     assert _counts(session) == first
 
 
-def test_thach_an_has_13_communes_with_official_codes(session: Session, now: dt.datetime) -> None:
-    demo = load_demo(session, now)
+def test_thach_an_has_13_communes_with_official_codes(demo: DemoData) -> None:
     communes = [unit for unit in demo.district.children if unit.kind == UnitKind.COMMUNE]
     assert len(communes) == 13
     assert demo.district.code == "053" and demo.province.code == "04"
@@ -38,8 +42,7 @@ def test_thach_an_has_13_communes_with_official_codes(session: Session, now: dt.
     assert demo.district.valid_to == dt.date(2025, 6, 30)
 
 
-def test_after_the_reform_communes_sit_directly_under_the_province(session: Session, now: dt.datetime) -> None:
-    demo = load_demo(session, now)
+def test_after_the_reform_communes_sit_directly_under_the_province(demo: DemoData) -> None:
     thach_an = demo.new_communes["Thạch An"]
     assert thach_an.parent is demo.province
     assert thach_an.nearest_ancestor(UnitKind.DISTRICT) is None
@@ -48,20 +51,21 @@ def test_after_the_reform_communes_sit_directly_under_the_province(session: Sess
     assert {d.unit for d in demo.province_departments.values()} == {demo.province}
 
 
-def test_one_user_per_role_signs_in_with_the_demo_password(session: Session, now: dt.datetime) -> None:
-    demo = load_demo(session, now)
+def test_one_user_per_role_signs_in_with_the_demo_password(demo: DemoData) -> None:
     roles = {assignment.role for user in demo.users.values() for assignment in user.roles}
     assert roles == set(Role)
     assert demo.users["phong.nn-ptnt"].roles[0].department is demo.departments["nn-ptnt"]
     assert demo.users["admin"].check_password("ntm-demo-2025")
 
 
-def test_demo_dossiers_cover_a_spread_of_states_and_load_once(session: Session, now: dt.datetime) -> None:
+def test_demo_dossiers_cover_a_spread_of_states_and_load_once(
+    session: Session, demo: DemoData, demo_world: DemoWorld
+) -> None:
     from dossiers.demo_dossiers import load_demo_dossiers
     from dossiers.handlers import replayed_state
 
-    demo = load_demo(session, now)
     dossiers = load_demo_dossiers(session, demo)
+    assert {d.unit.name: d.id for d in dossiers} == demo_world.dossiers  # the session's load made them
     states = {d.unit.name: d.state for d in dossiers}
     assert states["Lê Lai"] == "recognised"
     assert states["Đức Long"] == "returned"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dossiers import commands as c
-from dossiers.demo import load_demo
+from dossiers.demo import DemoData
 from dossiers.evidence import read_evidence
 from dossiers.handlers import handle, replayed_state
 from dossiers.models import Dossier, Evidence, User
@@ -21,8 +21,7 @@ MARCH = dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def registered(session: Session) -> tuple[Dossier, dict[str, User]]:
-    demo = load_demo(session, MARCH)
+def registered(session: Session, demo: DemoData) -> tuple[Dossier, dict[str, User]]:
     dossier = handle(
         session,
         demo.users["xa.lelai"],

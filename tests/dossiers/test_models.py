@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossiers.models import AuditEvent, AuditLogRewriteError, Dossier, RoleAssignment, Unit, User
-from workflow.vocabulary import Role, UnitKind
+from workflow.vocabulary import RecognitionLevel, Role, UnitKind
 
 
 def test_times_come_back_aware_utc(session: Session, bare_dossier: Dossier) -> None:
@@ -60,4 +60,30 @@ def test_a_role_must_be_scoped_unless_admin(session: Session) -> None:
     user.roles.append(RoleAssignment(role=Role.UNIT_OFFICER))
     session.add(user)
     with pytest.raises(IntegrityError):
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("state", "lost_in_the_mail"), ("level", "province-ntm"), ("kind", "appeal"), ("route", "commune-to-nowhere")],
+)
+def test_the_database_refuses_a_dossier_outside_the_vocabulary(
+    session: Session, bare_dossier: Dossier, now: dt.datetime, column: str, value: str
+) -> None:
+    valid = {"state": "registered", "level": RecognitionLevel.COMMUNE_NTM, "kind": "recognition", "route": None}
+    dossier = Dossier(
+        unit=bare_dossier.unit, authority_unit=bare_dossier.authority_unit, year=2026,
+        criteria_set=bare_dossier.criteria_set, created_at=now, updated_at=now, **{**valid, column: value},
+    )  # fmt: skip
+    session.add(dossier)
+    with pytest.raises(IntegrityError, match=f"{column}_allowed"):
+        session.flush()
+
+
+def test_the_database_refuses_a_role_outside_the_vocabulary(session: Session) -> None:
+    user = User(username="u", full_name="U", email="u@x", password_hash="x")
+    commune = Unit(name="Lê Lai", kind=UnitKind.COMMUNE)
+    user.roles.append(RoleAssignment(role="superuser", unit=commune))  # type: ignore[arg-type]
+    session.add(user)
+    with pytest.raises(IntegrityError, match="role_allowed"):
         session.flush()

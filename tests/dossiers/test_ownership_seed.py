@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
-from dossiers.demo import load_demo
+from dossiers.demo import DemoData
 from dossiers.ownership import check_ownership
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed-004-thach-an-2025.txt"
@@ -93,11 +93,8 @@ def test_the_seed_parser_reads_the_plan_as_written() -> None:
 
 
 @pytest.mark.parametrize("set_code", [NTM, ADVANCED])
-def test_ownership_show_prints_the_seed_table_line_by_line(
-    session: Session, runner: FlaskCliRunner, now: object, set_code: str
-) -> None:
-    load_demo(session, now)  # type: ignore[arg-type]
-    session.commit()
+@pytest.mark.usefixtures("demo")
+def test_ownership_show_prints_the_seed_table_line_by_line(runner: FlaskCliRunner, set_code: str) -> None:
     result = runner.invoke(args=["ownership", "show", "--district", "Thạch An", "--set", set_code])
     assert result.exit_code == 0, result.output
     printed = result.output.splitlines()[1:]
@@ -107,10 +104,8 @@ def test_ownership_show_prints_the_seed_table_line_by_line(
 
 
 def test_ownership_check_names_what_the_seed_leaves_unowned(
-    session: Session, runner: FlaskCliRunner, now: object
+    session: Session, runner: FlaskCliRunner, demo: DemoData
 ) -> None:
-    demo = load_demo(session, now)  # type: ignore[arg-type]
-    session.commit()
     report = check_ownership(session, demo.district, 2025, demo.sets[NTM])
     assert [indicator.code for indicator in report.unowned] == ["10"]  # Thu nhập: no department named
     advanced = check_ownership(session, demo.district, 2025, demo.sets[ADVANCED])

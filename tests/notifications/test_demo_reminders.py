@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy.orm import Session
 
-from dossiers.demo import load_demo
+from dossiers.demo import DemoData
 from notifications.jobs import compose_messages, deliver_outbox, plan_reminders
 from tests.notifications.test_reminders import RecordingTransport
 from tests.notifications.world import at
@@ -26,8 +26,7 @@ def _tick(session: Session, now: dt.datetime, transport: RecordingTransport) -> 
     return [(str(m["To"].addresses[0].username), str(m["Subject"])) for m in transport.sent[before:]]
 
 
-def test_reminders_follow_the_2025_reform(session: Session) -> None:
-    demo = load_demo(session, at(D(2025, 1, 2)))
+def test_reminders_follow_the_2025_reform(session: Session, demo: DemoData) -> None:
     transport = RecordingTransport()
 
     # 12/3: the 13 communes of huyện Thạch An owe the Q1 and March reports (before 20/3)

@@ -3,6 +3,8 @@ reminder reaches the SMTP server exactly once.
 
 The processes run `python -m notifications.scheduler` (what `ntm scheduler` runs) against a database
 of their own, with the clock moved to 12/9/2025 08:00 in Hanoi by time-machine (ticking from there).
+They scan every TICK seconds; the tests poll for what they wait for, and where nothing more may
+happen they watch a few more scans go by in the log instead of sleeping a fixed time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ OFFICERS = 3
 #: each officer of a district commune: the dossier (before 20/9), the Q3 report, the September report;
 #: the commune without a district: its Q3 and September reports. One e-mail each (digest off).
 EXPECTED = len(COMMUNES) * OFFICERS * 3 + 2
+#: seconds between two scans of a test scheduler (NTM_SCHEDULER_INTERVAL)
+TICK = "0.25"
+#: what the log says at the end of each scan of the leader, and on each tick of a standby
+SCANNED = " ntm.notifications.scheduler: tick "
+STANDING_BY = "another scheduler leads; standing by"
 
 # time-machine moves the clock of the child process only; the code under test reads it as usual
 WRAPPER = """
@@ -69,17 +76,28 @@ class Scheduler:
             "MAIL_TIMEOUT": "20",
             "NTM_INSTANCE_PATH": str(tmp_path / "instance"),
             "NTM_REMINDER_DIGEST": "0",
+            "NTM_SCHEDULER_INTERVAL": TICK,
             "PYTHONPATH": str(REPO),
         }
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", WRAPPER, start.isoformat(), "--interval", "1"],
+                [sys.executable, "-c", WRAPPER, start.isoformat()],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
     @property
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def count(self, line: str) -> int:
+        return self.log.count(line)
+
+    def watch(self, line: str, more: int) -> None:
+        """Wait until the log shows `line` `more` times again (e.g. scans that must change nothing)."""
+        seen = self.count(line)
+        wait_for(
+            lambda: self.count(line) >= seen + more, 30, f"{more} more {line.strip()!r} in {self.log_path.name}", self
+        )
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -162,7 +180,7 @@ def test_a_scheduler_killed_mid_batch_and_restarted_delivers_each_reminder_once(
         second = Scheduler("second", isolated_database_url, smtp.port, tmp_path, START + dt.timedelta(minutes=1))
         try:
             wait_for(lambda: all_sent(engine) and mailbox.count() >= EXPECTED, 90, "every reminder", second)
-            time.sleep(3)  # a few more ticks: nothing else may go out
+            second.watch(SCANNED, 3)  # a few more scans: nothing else may go out
         finally:
             assert second.stop() == 0, second.log
     assert_each_reminder_arrived_once(mailbox, engine)
@@ -180,15 +198,17 @@ def test_two_schedulers_started_at_once_send_each_reminder_once(
         pair = [Scheduler(name, isolated_database_url, smtp.port, tmp_path, START) for name in ("a", "b")]
         try:
             wait_for(lambda: all_sent(engine) and mailbox.count() >= EXPECTED, 90, "every reminder", *pair)
-            time.sleep(3)
             leaders = [s for s in pair if "this scheduler leads" in s.log]
             assert len(leaders) == 1, [s.log for s in pair]
             (standby,) = [s for s in pair if s is not leaders[0]]
-            assert "another scheduler leads; standing by" in standby.log
+            # a few more scans of the leader while the standby keeps standing by: nothing else goes out
+            leaders[0].watch(SCANNED, 3)
+            standby.watch(STANDING_BY, 1)
+            assert "this scheduler leads" not in standby.log
             # the leader dies: the standby takes over (and has nothing left to send)
             leaders[0].kill()
             wait_for(lambda: "this scheduler leads" in standby.log, 30, "the standby to lead", standby)
-            time.sleep(2)
+            standby.watch(SCANNED, 3)
         finally:
             for scheduler in pair:
                 scheduler.stop()

@@ -7,12 +7,11 @@ import datetime as dt
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from dossiers.demo import DEMO_PASSWORD, load_demo
+from dossiers.demo import DEMO_PASSWORD, DemoData
 from notifications.models import MessageStatus, OutboxMessage
 
 
-def _failed_message(session: Session, now: dt.datetime) -> OutboxMessage:
-    demo = load_demo(session, now)
+def _failed_message(session: Session, demo: DemoData, now: dt.datetime) -> OutboxMessage:
     recipient = demo.users["xa.lelai"]
     message = OutboxMessage(
         recipient=recipient,
@@ -37,9 +36,9 @@ def _sign_in(client: FlaskClient, username: str) -> None:
 
 
 def test_an_admin_sees_failed_e_mails_and_sends_one_again(
-    client: FlaskClient, session: Session, now: dt.datetime
+    client: FlaskClient, session: Session, demo: DemoData, now: dt.datetime
 ) -> None:
-    message = _failed_message(session, now)
+    message = _failed_message(session, demo, now)
     _sign_in(client, "admin")
     page = client.get("/quan-tri/thu-dien-tu").get_data(as_text=True)
     assert "Thư gửi lỗi (1)" in page
@@ -58,8 +57,10 @@ def test_an_admin_sees_failed_e_mails_and_sends_one_again(
     assert "không phải thư lỗi" in again.get_data(as_text=True)
 
 
-def test_other_users_may_not_see_the_outbox(client: FlaskClient, session: Session, now: dt.datetime) -> None:
-    message = _failed_message(session, now)
+def test_other_users_may_not_see_the_outbox(
+    client: FlaskClient, session: Session, demo: DemoData, now: dt.datetime
+) -> None:
+    message = _failed_message(session, demo, now)
     assert client.get("/quan-tri/thu-dien-tu").status_code == 302  # to the sign-in page
     _sign_in(client, "phong.nn-ptnt")
     assert client.get("/quan-tri/thu-dien-tu").status_code == 403

@@ -4,27 +4,16 @@ one transaction and one audit event that lists every changed value."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from dossiers.models import Assessment, AuditEvent, Criterion
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, form_html, fresh, sign_in, version_in
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
-@pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +25,10 @@ def _events(session: Session, dossier_id: int) -> int:
     return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.dossier_id == dossier_id)) or 0
 
 
-def test_a_whole_criterion_is_saved_in_one_request(client: FlaskClient, world: DemoWorld, session: Session) -> None:
-    dossier_id = world.dossiers["Vân Trình"]  # self-assessment, half of the indicators assessed
+def test_a_whole_criterion_is_saved_in_one_request(
+    client: FlaskClient, demo_world: DemoWorld, session: Session
+) -> None:
+    dossier_id = demo_world.dossiers["Vân Trình"]  # self-assessment, half of the indicators assessed
     sign_in(client, "xa.vantrinh")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
     table = form_html(page, "form-assessments")
@@ -80,9 +71,9 @@ def test_a_whole_criterion_is_saved_in_one_request(client: FlaskClient, world: D
 
 
 def test_the_whole_table_in_one_request_and_a_bad_row_keeps_what_was_typed(
-    client: FlaskClient, world: DemoWorld, session: Session
+    client: FlaskClient, demo_world: DemoWorld, session: Session
 ) -> None:
-    dossier_id = world.dossiers["Vân Trình"]
+    dossier_id = demo_world.dossiers["Vân Trình"]
     sign_in(client, "xa.vantrinh")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
     codes = re.findall(r'name="met:([^"]+)"', form_html(page, "form-assessments"))
@@ -107,8 +98,8 @@ def test_the_whole_table_in_one_request_and_a_bad_row_keeps_what_was_typed(
     assert assessed == len(codes)
 
 
-def test_a_department_sees_the_table_without_inputs(client: FlaskClient, world: DemoWorld) -> None:
+def test_a_department_sees_the_table_without_inputs(client: FlaskClient, demo_world: DemoWorld) -> None:
     sign_in(client, "phong.nn-ptnt")
-    page = client.get(f"/ho-so/{world.dossiers['Đức Xuân']}").get_data(as_text=True)
+    page = client.get(f"/ho-so/{demo_world.dossiers['Đức Xuân']}").get_data(as_text=True)
     assert 'id="form-assessments"' not in page
     assert 'name="met:' not in page

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
-from dossiers.demo import DEMO_PASSWORD, DemoData, load_demo
+from dossiers.demo import DEMO_PASSWORD, DemoData
 
 SEED_004_COMMUNES = [
     "Lê Lai", "Đức Long", "Đức Xuân", "Lê Lợi", "Vân Trình", "Canh Tân", "Thái Cường",
@@ -16,18 +14,11 @@ SEED_004_COMMUNES = [
 ]  # fmt: skip
 
 
-def _demo(session: Session, now: dt.datetime) -> DemoData:
-    demo = load_demo(session, now)
-    session.commit()
-    return demo
-
-
 def sign_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> int:
     return client.post("/dang-nhap", data={"username": username, "password": password}).status_code
 
 
-def test_the_district_page_lists_its_13_communes(client: FlaskClient, session: Session, now: dt.datetime) -> None:
-    demo = _demo(session, now)
+def test_the_district_page_lists_its_13_communes(client: FlaskClient, demo: DemoData) -> None:
     page = client.get(f"/don-vi/{demo.district.id}").get_data(as_text=True)
     assert "Huyện Thạch An" in page
     rows = page.split('<table id="children">')[1].split("</table>")[0]
@@ -37,10 +28,7 @@ def test_the_district_page_lists_its_13_communes(client: FlaskClient, session: S
     assert "<td>Thị trấn</td>" in rows  # Đông Khê, the district town
 
 
-def test_the_home_page_shows_the_province_with_and_without_district(
-    client: FlaskClient, session: Session, now: dt.datetime
-) -> None:
-    demo = _demo(session, now)
+def test_the_home_page_shows_the_province_with_and_without_district(client: FlaskClient, demo: DemoData) -> None:
     page = client.get("/").get_data(as_text=True)
     assert "Tỉnh Cao Bằng" in page
     assert f"/don-vi/{demo.district.id}" in page
@@ -48,24 +36,21 @@ def test_the_home_page_shows_the_province_with_and_without_district(
     assert f"/don-vi/{demo.new_communes['Thạch An'].id}" in page  # commune directly under the province
 
 
-def test_a_merged_commune_shows_what_it_was_formed_from(
-    client: FlaskClient, session: Session, now: dt.datetime
-) -> None:
-    demo = _demo(session, now)
+def test_a_merged_commune_shows_what_it_was_formed_from(client: FlaskClient, demo: DemoData) -> None:
     page = client.get(f"/don-vi/{demo.new_communes['Thạch An'].id}").get_data(as_text=True)
     assert "Hình thành từ" in page and "Vân Trình" in page and "Lê Lai" in page
 
 
-def test_sign_in_with_demo_password_and_wrong_password(client: FlaskClient, session: Session, now: dt.datetime) -> None:
-    _demo(session, now)
+@pytest.mark.usefixtures("demo")
+def test_sign_in_with_demo_password_and_wrong_password(client: FlaskClient) -> None:
     response = client.post("/dang-nhap", data={"username": "xa.lelai", "password": "sai"})
     assert response.status_code == 401
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.get_data(as_text=True)
     assert sign_in(client, "xa.lelai") == 302
 
 
-def test_sign_in_never_redirects_to_another_host(client: FlaskClient, session: Session, now: dt.datetime) -> None:
-    _demo(session, now)
+@pytest.mark.usefixtures("demo")
+def test_sign_in_never_redirects_to_another_host(client: FlaskClient) -> None:
     response = client.post(
         "/dang-nhap?next=https://evil.example/", data={"username": "xa.lelai", "password": DEMO_PASSWORD}
     )
@@ -88,8 +73,8 @@ def test_a_dossier_page_needs_sign_in(client: FlaskClient) -> None:
     assert "/dang-nhap" in response.headers["Location"]
 
 
-def test_forms_without_the_csrf_token_are_refused(app: Flask, session: Session, now: dt.datetime) -> None:
-    _demo(session, now)
+@pytest.mark.usefixtures("demo")
+def test_forms_without_the_csrf_token_are_refused(app: Flask) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     response = client.post("/dang-nhap", data={"username": "xa.lelai", "password": DEMO_PASSWORD})

@@ -3,18 +3,18 @@ number of SQL statements on the demo and on the demo grown by more communes and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, AuditEvent, Dossier, Unit
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, sign_in
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, sign_in
 
 #: who looks, and at what
 ROLES = {"coordinator": "dieuphoi.thachan", "department": "phong.nn-ptnt", "commune": "xa.ducxuan"}
@@ -23,25 +23,15 @@ MY_WORK_LIMIT = 15
 DOSSIER_PAGE_LIMIT = 20
 
 
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
-@pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
-
-
 @pytest.fixture(autouse=True)
 def _clock(app: Flask) -> None:
     app.config["NTM_CLOCK"] = lambda: ACTING_AT
 
 
-def grow(session: Session, world: DemoWorld, communes: int) -> None:
+def grow(session: Session, demo_world: DemoWorld, communes: int) -> None:
     """More communes of the district, each with a dossier like Đức Xuân's: under appraisal with every
     department's task waiting, or just registered (the coordinator confirms it)."""
-    model = session.get_one(Dossier, world.dossiers["Đức Xuân"])
+    model = session.get_one(Dossier, demo_world.dossiers["Đức Xuân"])
     tasks = session.scalars(select(AppraisalTask).where(AppraisalTask.dossier_id == model.id)).all()
     for index in range(communes):
         unit = Unit(name=f"Xã Thêm {index}", kind="commune", parent_id=model.unit.parent_id, region=model.unit.region)
@@ -103,32 +93,32 @@ def count_queries(connection: Connection, client: FlaskClient, path: str) -> int
     return len(statements)
 
 
-def figures(connection: Connection, client: FlaskClient, world: DemoWorld) -> dict[str, int]:
+def figures(connection: Connection, client: FlaskClient, demo_world: DemoWorld) -> dict[str, int]:
     found = {}
     for role, username in ROLES.items():
         sign_in(client, username)
         found[f"my-work-{role}"] = count_queries(connection, client, "/viec-cua-toi")
     sign_in(client, ROLES["coordinator"])
-    found["dossier-page"] = count_queries(connection, client, f"/ho-so/{world.dossiers['Đức Xuân']}")
+    found["dossier-page"] = count_queries(connection, client, f"/ho-so/{demo_world.dossiers['Đức Xuân']}")
     return found
 
 
 def test_lists_and_the_dossier_page_do_not_grow_with_the_data(
-    connection: Connection, client: FlaskClient, world: DemoWorld, session: Session
+    connection: Connection, client: FlaskClient, demo_world: DemoWorld, session: Session
 ) -> None:
-    small = figures(connection, client, world)
-    grow(session, world, 12)
-    large = figures(connection, client, world)
+    small = figures(connection, client, demo_world)
+    grow(session, demo_world, 12)
+    large = figures(connection, client, demo_world)
     assert large == small
     assert all(count <= MY_WORK_LIMIT for name, count in small.items() if name.startswith("my-work")), small
     assert small["dossier-page"] <= DOSSIER_PAGE_LIMIT, small
 
 
 def test_the_grown_dossiers_are_on_the_lists(
-    connection: Connection, client: FlaskClient, world: DemoWorld, session: Session
+    connection: Connection, client: FlaskClient, demo_world: DemoWorld, session: Session
 ) -> None:
     """The counts above compare lists that really grew."""
-    grow(session, world, 4)
+    grow(session, demo_world, 4)
     sign_in(client, ROLES["coordinator"])
     coordinator = client.get("/viec-cua-toi").get_data(as_text=True)
     assert coordinator.count("Xã Thêm") >= 4

@@ -4,21 +4,18 @@ gets, acting through them, refusals shown in Vietnamese with the right status, "
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalTask, Delegation, Dossier, Recognition
 from dossiers.procedure_facts import open_appraisal_tasks, tasks_of
+from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import (
     ACTING_AT,
-    DemoWorld,
-    demo_world,
     form_html,
     form_ids,
     fresh,
@@ -26,16 +23,6 @@ from tests.web.workspace_demo import (
     user,
     version_in,
 )
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
-@pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +39,8 @@ def page_of(client: FlaskClient, dossier_id: int) -> str:
 # --- who sees what ---------------------------------------------------------------------------------
 
 
-def test_an_officer_of_another_commune_gets_403(client: FlaskClient, world: DemoWorld) -> None:
-    le_loi = world.dossiers["Lê Lợi"]
+def test_an_officer_of_another_commune_gets_403(client: FlaskClient, demo_world: DemoWorld) -> None:
+    le_loi = demo_world.dossiers["Lê Lợi"]
     sign_in(client, "xa.duclong")
     response = client.get(f"/ho-so/{le_loi}")
     assert response.status_code == 403
@@ -62,12 +49,12 @@ def test_an_officer_of_another_commune_gets_403(client: FlaskClient, world: Demo
         f"/ho-so/{le_loi}/bieu-quyet", data={"version": "1", "votes_total": "3", "votes_in_favour": "3"}
     )
     assert posted.status_code == 403
-    assert client.get(f"/ho-so/{world.dossiers['Đức Long']}").status_code == 200
+    assert client.get(f"/ho-so/{demo_world.dossiers['Đức Long']}").status_code == 200
     assert client.get("/ho-so/999999").status_code == 404
 
 
-def test_the_dossier_page_of_a_returned_dossier(client: FlaskClient, session: Session, world: DemoWorld) -> None:
-    duc_long = world.dossiers["Đức Long"]
+def test_the_dossier_page_of_a_returned_dossier(client: FlaskClient, session: Session, demo_world: DemoWorld) -> None:
+    duc_long = demo_world.dossiers["Đức Long"]
     sign_in(client, "xa.duclong")
     page = page_of(client, duc_long)
     # state with its label, the self-assessment grouped by criterion with owners and appraisal status
@@ -96,9 +83,9 @@ def test_the_dossier_page_of_a_returned_dossier(client: FlaskClient, session: Se
     assert not any(i.startswith("form-task-") for i in form_ids(page))
 
 
-def test_a_recognised_dossier_shows_conditions_and_the_decision(client: FlaskClient, world: DemoWorld) -> None:
+def test_a_recognised_dossier_shows_conditions_and_the_decision(client: FlaskClient, demo_world: DemoWorld) -> None:
     sign_in(client, "chutich.caobang")
-    page = page_of(client, world.dossiers["Lê Lai"])
+    page = page_of(client, demo_world.dossiers["Lê Lai"])
     assert '<span class="state">Đã công nhận</span>' in page
     conditions = page.split('id="dieu-kien"')[1].split('id="tham-tra"')[0]
     assert conditions.count("<td>Đạt</td>") == 2 and "Phòng Tài chính - Kế hoạch" in conditions
@@ -119,9 +106,9 @@ def _open_task(session: Session, dossier_id: int, code: str) -> AppraisalTask:
 
 
 def test_a_department_officer_sees_and_approves_only_their_indicators(
-    client: FlaskClient, session: Session, world: DemoWorld
+    client: FlaskClient, session: Session, demo_world: DemoWorld
 ) -> None:
-    duc_xuan = world.dossiers["Đức Xuân"]
+    duc_xuan = demo_world.dossiers["Đức Xuân"]
     task = _open_task(session, duc_xuan, "tn-mt")
     own = sorted(item.indicator.code for item in task.items)
     other = _open_task(session, duc_xuan, "vp-ubnd")
@@ -166,9 +153,9 @@ def test_a_department_officer_sees_and_approves_only_their_indicators(
 
 
 def test_returning_needs_a_reason_per_indicator_and_every_answer_moves_the_dossier(
-    client: FlaskClient, session: Session, world: DemoWorld
+    client: FlaskClient, session: Session, demo_world: DemoWorld
 ) -> None:
-    duc_xuan = world.dossiers["Đức Xuân"]
+    duc_xuan = demo_world.dossiers["Đức Xuân"]
     task = _open_task(session, duc_xuan, "tn-mt")
     codes = sorted(item.indicator.code for item in task.items)
     sign_in(client, "phong.tn-mt")
@@ -218,9 +205,9 @@ def test_returning_needs_a_reason_per_indicator_and_every_answer_moves_the_dossi
 
 
 def test_a_substitute_answers_for_the_department_and_the_log_says_for_whom(
-    client: FlaskClient, session: Session, world: DemoWorld
+    client: FlaskClient, session: Session, demo_world: DemoWorld
 ) -> None:
-    duc_xuan = world.dossiers["Đức Xuân"]
+    duc_xuan = demo_world.dossiers["Đức Xuân"]
     task = _open_task(session, duc_xuan, "tn-mt")
     codes = sorted(item.indicator.code for item in task.items)
     day = ACTING_AT.date()
@@ -259,8 +246,10 @@ def test_a_substitute_answers_for_the_department_and_the_log_says_for_whom(
 # --- the commune's own steps -----------------------------------------------------------------------
 
 
-def test_a_commune_officer_submits_through_the_page(client: FlaskClient, session: Session, world: DemoWorld) -> None:
-    le_loi = world.dossiers["Lê Lợi"]
+def test_a_commune_officer_submits_through_the_page(
+    client: FlaskClient, session: Session, demo_world: DemoWorld
+) -> None:
+    le_loi = demo_world.dossiers["Lê Lợi"]
     sign_in(client, "xa.leloi")
     page = page_of(client, le_loi)
     assert form_ids(page) >= {"form-submit", "form-withdraw", "form-posting", "form-vote", "ghi-danh-gia"}
@@ -315,9 +304,9 @@ def test_a_commune_officer_submits_through_the_page(client: FlaskClient, session
 
 
 def test_a_stale_form_gets_409_and_keeps_what_was_typed(
-    client: FlaskClient, session: Session, world: DemoWorld
+    client: FlaskClient, session: Session, demo_world: DemoWorld
 ) -> None:
-    le_loi = world.dossiers["Lê Lợi"]
+    le_loi = demo_world.dossiers["Lê Lợi"]
     sign_in(client, "xa.leloi")
     seen = version_in(page_of(client, le_loi), "form-vote")
     # meanwhile the Front records its survey: the dossier moves on
@@ -351,9 +340,9 @@ def test_a_stale_form_gets_409_and_keeps_what_was_typed(
 
 
 def test_the_chairman_recognises_with_a_decision_number(
-    client: FlaskClient, session: Session, world: DemoWorld
+    client: FlaskClient, session: Session, demo_world: DemoWorld
 ) -> None:
-    canh_tan = world.dossiers["Canh Tân"]
+    canh_tan = demo_world.dossiers["Canh Tân"]
     sign_in(client, "chutich.caobang")
     page = page_of(client, canh_tan)
     assert form_ids(page) >= {"form-recognise", "form-refuse"}
@@ -373,8 +362,8 @@ def test_the_chairman_recognises_with_a_decision_number(
     assert recognition.decision_number == "301/QĐ-UBND"
 
 
-def test_the_front_officer_cannot_take_the_communes_actions(client: FlaskClient, world: DemoWorld) -> None:
-    le_loi = world.dossiers["Lê Lợi"]
+def test_the_front_officer_cannot_take_the_communes_actions(client: FlaskClient, demo_world: DemoWorld) -> None:
+    le_loi = demo_world.dossiers["Lê Lợi"]
     sign_in(client, "mttq.leloi")
     version = version_in(page_of(client, le_loi), "form-survey")
     response = client.post(f"/ho-so/{le_loi}/thao-tac", data={"version": version, "action": "submit"})
@@ -412,7 +401,7 @@ def _units_in(section: str, dossiers: dict[str, int]) -> set[str]:
 
 
 @pytest.mark.parametrize("username", sorted(MY_WORK))
-def test_my_work_lists_the_right_items_per_role(client: FlaskClient, world: DemoWorld, username: str) -> None:
+def test_my_work_lists_the_right_items_per_role(client: FlaskClient, demo_world: DemoWorld, username: str) -> None:
     actionable, tasks, own = MY_WORK[username]
     sign_in(client, username)
     response = client.get("/viec-cua-toi")
@@ -420,21 +409,21 @@ def test_my_work_lists_the_right_items_per_role(client: FlaskClient, world: Demo
     page = response.get_data(as_text=True)
     assert "<h1>Việc của tôi</h1>" in page and 'href="/viec-cua-toi"' in page  # the header links it
     act = _section(page, "can-xu-ly")
-    assert _units_in(act, world.dossiers) == set(actionable)
+    assert _units_in(act, demo_world.dossiers) == set(actionable)
     for name, label in actionable.items():
-        row = re.search(rf'href="/ho-so/{world.dossiers[name]}".*?</tr>', act, re.S)
+        row = re.search(rf'href="/ho-so/{demo_world.dossiers[name]}".*?</tr>', act, re.S)
         assert row and f"<li>{label}</li>" in row.group(0)
     if not actionable:
         assert "Không có hồ sơ nào cần bạn xử lý lúc này." in act
     open_tasks = _section(page, "tham-tra")
-    assert _units_in(open_tasks, world.dossiers) == tasks
+    assert _units_in(open_tasks, demo_world.dossiers) == tasks
     if not tasks:
         assert "Không có nhiệm vụ thẩm tra nào đang mở." in open_tasks
     if own is not None:
-        assert _units_in(_section(page, "ho-so-don-vi"), world.dossiers) == own
+        assert _units_in(_section(page, "ho-so-don-vi"), demo_world.dossiers) == own
 
 
-def test_my_work_needs_sign_in_and_pages_show_the_header_link(client: FlaskClient, world: DemoWorld) -> None:
+def test_my_work_needs_sign_in_and_pages_show_the_header_link(client: FlaskClient, demo_world: DemoWorld) -> None:
     response = client.get("/viec-cua-toi")
     assert response.status_code == 302 and "/dang-nhap" in response.headers["Location"]
     assert "Việc của tôi" not in client.get("/").get_data(as_text=True)
@@ -445,8 +434,8 @@ def test_my_work_needs_sign_in_and_pages_show_the_header_link(client: FlaskClien
 # --- registering from a unit page --------------------------------------------------------------------
 
 
-def test_registering_a_dossier_from_the_unit_page(client: FlaskClient, session: Session, world: DemoWorld) -> None:
-    unit_id = world.new_units["Minh Khai"]
+def test_registering_a_dossier_from_the_unit_page(client: FlaskClient, session: Session, demo_world: DemoWorld) -> None:
+    unit_id = demo_world.new_units["Minh Khai"]
     sign_in(client, "xa2025.minhkhai")
     page = client.get(f"/don-vi/{unit_id}").get_data(as_text=True)
     form = form_html(page, "form-register")
@@ -475,14 +464,14 @@ def test_registering_a_dossier_from_the_unit_page(client: FlaskClient, session: 
     assert "Không có quyền thực hiện «Đăng ký hồ sơ»" in refused.get_data(as_text=True)
 
 
-def test_forms_carry_the_csrf_token(app: Flask, session: Session, world: DemoWorld) -> None:
+def test_forms_carry_the_csrf_token(app: Flask, session: Session, demo_world: DemoWorld) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     login = client.get("/dang-nhap").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login)
     assert token
     client.post("/dang-nhap", data={"username": "xa.leloi", "password": "ntm-demo-2025", "csrf_token": token.group(1)})
-    le_loi = world.dossiers["Lê Lợi"]
+    le_loi = demo_world.dossiers["Lê Lợi"]
     form = form_html(page_of(client, le_loi), "form-vote")
     form_token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert form_token

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import Connection, Engine
 
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, form_html, sign_in, version_in
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, form_html, sign_in, version_in
 
 #: evidence is typed by its content: a PDF starts with its signature
 PDF = b"%PDF-1.7\n"
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
-@pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +30,8 @@ def upload(client: FlaskClient, dossier_id: int, version: int, content: bytes | 
     return f"{response.status_code}\n{response.get_data(as_text=True)}"
 
 
-def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: FlaskClient, world: DemoWorld) -> None:
-    dossier_id = world.dossiers["Vân Trình"]  # still in self-assessment
+def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: FlaskClient, demo_world: DemoWorld) -> None:
+    dossier_id = demo_world.dossiers["Vân Trình"]  # still in self-assessment
     sign_in(client, "xa.vantrinh")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
     assert "Chưa có tệp minh chứng." in page
@@ -66,8 +55,8 @@ def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: Flask
     assert client.get(link).status_code == 403
 
 
-def test_no_file_or_a_wrong_indicator_is_refused_in_vietnamese(client: FlaskClient, world: DemoWorld) -> None:
-    dossier_id = world.dossiers["Vân Trình"]
+def test_no_file_or_a_wrong_indicator_is_refused_in_vietnamese(client: FlaskClient, demo_world: DemoWorld) -> None:
+    dossier_id = demo_world.dossiers["Vân Trình"]
     sign_in(client, "xa.vantrinh")
     version = version_in(client.get(f"/ho-so/{dossier_id}").get_data(as_text=True), "form-evidence")
     missing = upload(client, dossier_id, version, None)
@@ -78,8 +67,8 @@ def test_no_file_or_a_wrong_indicator_is_refused_in_vietnamese(client: FlaskClie
     assert 'name="code"' in form_html(wrong, "form-evidence")
 
 
-def test_a_submitted_dossier_takes_no_more_files(client: FlaskClient, world: DemoWorld) -> None:
-    dossier_id = world.dossiers["Đức Xuân"]  # under appraisal
+def test_a_submitted_dossier_takes_no_more_files(client: FlaskClient, demo_world: DemoWorld) -> None:
+    dossier_id = demo_world.dossiers["Đức Xuân"]  # under appraisal
     sign_in(client, "xa.ducxuan")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
     assert "form-evidence" not in page

@@ -3,26 +3,14 @@ what was typed kept, nothing written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from dossiers.procedure_facts import tasks_of
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, form_html, fresh, sign_in, version_in
-
-
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
-@pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +63,7 @@ BAD_DOSSIER_INPUT = [
 def test_bad_input_shows_the_form_again(
     client: FlaskClient,
     session: Session,
-    world: DemoWorld,
+    demo_world: DemoWorld,
     username: str,
     path: str,
     form_id: str,
@@ -84,7 +72,7 @@ def test_bad_input_shows_the_form_again(
     message: str,
     kept: str | None,
 ) -> None:
-    le_loi = world.dossiers["Lê Lợi"]
+    le_loi = demo_world.dossiers["Lê Lợi"]
     before = fresh(session, le_loi).version
     sign_in(client, username)
     page = client.get(f"/ho-so/{le_loi}").get_data(as_text=True)
@@ -100,8 +88,8 @@ def test_bad_input_shows_the_form_again(
     assert fresh(session, le_loi).version == before
 
 
-def test_bad_appraisal_answers(client: FlaskClient, session: Session, world: DemoWorld) -> None:
-    duc_xuan, le_loi = world.dossiers["Đức Xuân"], world.dossiers["Lê Lai"]
+def test_bad_appraisal_answers(client: FlaskClient, session: Session, demo_world: DemoWorld) -> None:
+    duc_xuan, le_loi = demo_world.dossiers["Đức Xuân"], demo_world.dossiers["Lê Lai"]
     task = next(t for t in tasks_of(session, fresh(session, duc_xuan)) if t.department and t.department.code == "tn-mt")
     foreign_task = tasks_of(session, fresh(session, le_loi))[0]
     sign_in(client, "phong.tn-mt")
@@ -122,8 +110,8 @@ def test_bad_appraisal_answers(client: FlaskClient, session: Session, world: Dem
     assert fresh(session, duc_xuan).version == version
 
 
-def test_bad_registrations_and_urls(client: FlaskClient, session: Session, world: DemoWorld) -> None:
-    unit_id = world.new_units["Minh Khai"]
+def test_bad_registrations_and_urls(client: FlaskClient, session: Session, demo_world: DemoWorld) -> None:
+    unit_id = demo_world.new_units["Minh Khai"]
     sign_in(client, "xa2025.minhkhai")
     url = f"/don-vi/{unit_id}/dang-ky"
     cases = [
@@ -142,8 +130,8 @@ def test_bad_registrations_and_urls(client: FlaskClient, session: Session, world
             assert kept in form_html(text, "form-register")
     assert client.post("/don-vi/999999/dang-ky", data=cases[0][0]).status_code == 404
     assert client.get("/ho-so/abc").status_code == 404
-    assert client.post(f"/ho-so/{world.dossiers['Lê Lợi']}/khong-co").status_code == 404
-    assert client.get(f"/ho-so/{world.dossiers['Lê Lợi']}/bieu-quyet").status_code == 405
+    assert client.post(f"/ho-so/{demo_world.dossiers['Lê Lợi']}/khong-co").status_code == 404
+    assert client.get(f"/ho-so/{demo_world.dossiers['Lê Lợi']}/bieu-quyet").status_code == 405
     sign_in(client, "xa.leloi")
-    page = client.get(f"/ho-so/{world.dossiers['Lê Lợi']}?chi-tieu=<script>alert(1)</script>")
+    page = client.get(f"/ho-so/{demo_world.dossiers['Lê Lợi']}?chi-tieu=<script>alert(1)</script>")
     assert page.status_code == 200 and "<script>alert(1)</script>" not in page.get_data(as_text=True)

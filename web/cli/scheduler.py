@@ -19,9 +19,9 @@ from workflow.errors import WorkflowError
 
 
 @click.command("scheduler")
-@click.option("--interval", type=int, help="Số giây giữa hai lần quét (mặc định NTM_SCHEDULER_INTERVAL, 300).")
+@click.option("--interval", type=float, help="Số giây giữa hai lần quét (mặc định NTM_SCHEDULER_INTERVAL, 300).")
 @click.option("--once", is_flag=True, help="Quét một lần rồi thoát.")
-def scheduler(interval: int | None, once: bool) -> None:
+def scheduler(interval: float | None, once: bool) -> None:
     """Tiến trình nhắc hạn và gửi thư: chạy riêng, bên cạnh máy chủ web."""
     settings: Settings = current_app.config["NTM_SETTINGS"]
     configure_logging()
