@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, form_html, fresh, sign_in, version_in
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
 from web.csrf_recovery import DOSSIER_FORMS
 
 AGAIN = "vui lòng kiểm tra rồi gửi lại"
 
 
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
 @pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
+def world(demo_world: DemoWorld) -> DemoWorld:
+    """The demo with its 2025 dossiers, loaded once per test session (see tests/conftest.py)."""
+    return demo_world
 
 
 @pytest.fixture(autouse=True)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
@@ -22,7 +21,8 @@ from werkzeug.test import encode_multipart
 from dossiers.db import Base
 from dossiers.models import Dossier
 from dossiers.settings import Settings
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, sign_in, user
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, sign_in, user
 from web.security import IdConverter
 
 HOSTILE: list[str | bytes] = [
@@ -57,14 +57,10 @@ def snapshot(connection: Connection) -> dict[str, object]:
     return taken
 
 
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
 @pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
+def world(demo_world: DemoWorld) -> DemoWorld:
+    """The demo with its 2025 dossiers, loaded once per test session (see tests/conftest.py)."""
+    return demo_world
 
 
 @pytest.fixture

@@ -7,35 +7,30 @@ import datetime as dt
 import io
 import os
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from werkzeug.test import EnvironBuilder
 
 from dossiers.evidence import blob_path
 from dossiers.models import Evidence
 from dossiers.settings import Settings
-from tests.web.workspace_demo import ACTING_AT, DemoWorld, demo_world, fresh, sign_in, version_in
+from tests.demo_database import DemoWorld
+from tests.web.workspace_demo import ACTING_AT, fresh, sign_in, version_in
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48 + b"PE\x00\x00" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 
-@pytest.fixture(scope="module")
-def world(engine: Engine) -> Iterator[DemoWorld]:
-    yield from demo_world(engine)
-
-
 @pytest.fixture
-def connection(world: DemoWorld) -> Iterator[Connection]:
-    yield from world.savepoint()
+def world(demo_world: DemoWorld) -> DemoWorld:
+    """The demo with its 2025 dossiers, loaded once per test session (see tests/conftest.py)."""
+    return demo_world
 
 
 @pytest.fixture(autouse=True)
