@@ -82,6 +82,9 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
     return {
         "workspace.take_action": {**dossier, "action": "submit", "comment": "Trình", "decision_number": "12/QĐ"},
         "workspace.record_assessment": {**dossier, "code": "1.1", "met": "1", "value": "Đạt", "note": "Ghi chú"},
+        "workspace.record_assessments": {
+            **dossier, "criterion": "1", "met:1.1": "1", "value:1.1": "Đạt", "note:1.1": "Ghi chú", "met:2.1": "0",
+        },
         "workspace.attach_evidence": {**dossier, "code": "1.1"},
         "workspace.record_posting": {**dossier, "start": "01/05/2025", "end": "20/05/2025", "announcements": "3"},
         "workspace.record_survey": {
@@ -133,7 +136,8 @@ def _post(client: FlaskClient, url: str, form: dict[str, str | bytes], *, with_f
 
 
 POSTS = [
-    "workspace.take_action", "workspace.record_assessment", "workspace.attach_evidence", "workspace.record_posting",
+    "workspace.take_action", "workspace.record_assessment", "workspace.record_assessments",
+    "workspace.attach_evidence", "workspace.record_posting",
     "workspace.record_survey", "workspace.record_vote", "workspace.record_announcement",
     "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry",
