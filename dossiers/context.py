@@ -141,29 +141,29 @@ class DossierContext:
         actor holds a department of the authority (no one else's grants depend on it)."""
         d = self.dossier
         involved = any(h.department_unit_id == d.authority_unit_id for p in self.actor.principals for h in p.holdings)
-        owning: frozenset[int] = frozenset()
-        if involved:
-            owning = frozenset(department for ds in self.owners.values() for department in ds)
-            owning |= {t.department_id for t in self.tasks if t.department_id is not None}
         return Seats(
             unit_id=d.unit_id,
             authority_unit_id=d.authority_unit_id,
             decider_unit_id=d.decider_unit_id,
-            owning_department_ids=owning,
+            owning_department_ids=self._owning_department_ids() if involved else frozenset(),
         )
+
+    def _owning_department_ids(self) -> frozenset[int]:
+        """The table's owners, and the departments tasks were opened for (a department keeps its task
+        even if the table changed after submission)."""
+        owning = {department for ds in self.owners.values() for department in ds}
+        return frozenset(owning | {t.department_id for t in self.tasks if t.department_id is not None})
 
     @cached_property
     def view_seats(self) -> Seats:
         """The seats with every owning department and the unit tree above the dossier: for reading."""
         d = self.dossier
         chains = ancestor_ids(self.session, {d.unit_id, d.authority_unit_id})
-        owning = frozenset(department for ds in self.owners.values() for department in ds)
-        owning |= {t.department_id for t in self.tasks if t.department_id is not None}
         return Seats(
             unit_id=d.unit_id,
             authority_unit_id=d.authority_unit_id,
             decider_unit_id=d.decider_unit_id,
-            owning_department_ids=owning,
+            owning_department_ids=self._owning_department_ids(),
             unit_scope=frozenset({d.unit_id, *chains[d.unit_id]}),
             authority_scope=frozenset({d.authority_unit_id, *chains[d.authority_unit_id]}),
         )

@@ -780,22 +780,19 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
     if missing or authority is None or decider is None:
         raise GuardFailed(Action.REGISTER, missing)
 
-    dossier = Dossier(
-        unit_id=unit.id,
-        level=level.value,
+    dossier = _open(
+        session,
+        now,
+        unit=unit,
+        level=level,
         year=command.year,
-        kind=DossierKind.RECOGNITION.value,
+        kind=DossierKind.RECOGNITION,
         criteria_set_id=criteria_set.id,
-        state=procedure.definition.initial,
-        authority_unit_id=authority.id,
-        decider_unit_id=decider.id,
+        initial=procedure.definition.initial,
+        seats=(authority, decider),
         route=route.code,
         outstanding_field=command.outstanding_field,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(dossier)
-    _flush(session, dossier)
     event = record_event(
         DossierContext(session, dossier, actor, now, rules),
         Transit(Action.REGISTER, "", procedure.definition.initial, grant),
@@ -811,6 +808,41 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
         },
     )
     return Outcome(dossier=dossier, event=event, record=dossier)
+
+
+def _open(
+    session: Session,
+    now: dt.datetime,
+    *,
+    unit: Unit,
+    level: RecognitionLevel,
+    year: int,
+    kind: DossierKind,
+    criteria_set_id: int,
+    initial: str,
+    seats: tuple[Unit, Unit],
+    route: str,
+    outstanding_field: str | None = None,
+) -> Dossier:
+    """A new dossier row in its procedure's first state, its appraising and deciding units fixed now."""
+    authority, decider = seats
+    dossier = Dossier(
+        unit_id=unit.id,
+        level=level.value,
+        year=year,
+        kind=kind.value,
+        criteria_set_id=criteria_set_id,
+        state=initial,
+        authority_unit_id=authority.id,
+        decider_unit_id=decider.id,
+        route=route,
+        outstanding_field=outstanding_field,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(dossier)
+    _flush(session, dossier)
+    return dossier
 
 
 def _record_prior_recognition(
@@ -893,21 +925,18 @@ def _record_yearly_reassessment(
         raise GuardFailed(
             Action.OPEN_REVOCATION, [f"không tìm thấy cơ quan thẩm tra hoặc cấp quyết định của «{unit.name}»"]
         )
-    case = Dossier(
-        unit_id=unit.id,
-        level=level.value,
+    case = _open(
+        session,
+        now,
+        unit=unit,
+        level=level,
         year=command.year,
-        kind=DossierKind.REVOCATION.value,
+        kind=DossierKind.REVOCATION,
         criteria_set_id=criteria_set.id,
-        state=procedure.definition.initial,
-        authority_unit_id=authority.id,
-        decider_unit_id=decider.id,
+        initial=procedure.definition.initial,
+        seats=(authority, decider),
         route=route.code,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(case)
-    _flush(session, case)
     recognition.revocation_dossier_id = case.id
     reassessment.revocation_dossier_id = case.id
     event = record_event(
