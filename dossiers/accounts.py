@@ -93,7 +93,15 @@ def set_active(session: Session, admin: User | None, user: User, active: bool) -
     session.flush()
 
 
+#: the `users.username` column
+MAX_USERNAME_LENGTH = 80
+
+
 def find_user(session: Session, username: str) -> User | None:
+    """The account with this name. A name no account can have (too long, control characters: PostgreSQL
+    refuses a NUL in a query outright) is simply not found."""
+    if len(username) > MAX_USERNAME_LENGTH or any(ord(char) < 32 or ord(char) == 127 for char in username):
+        return None
     return session.scalars(select(User).where(User.username == username)).first()
 
 

@@ -190,3 +190,8 @@ def test_sign_in_renews_the_csrf_token(app: Flask, users: dict[str, User]) -> No
     with client.session_transaction() as after:
         assert after.get("csrf_token") != raw_before
         assert "_fresh" in after and after.permanent
+
+
+def test_a_name_no_account_can_have_is_not_found(client: FlaskClient, users: dict[str, User]) -> None:
+    for name in ("can\x00bo", "a" * 81, "can\tbo"):
+        assert sign_in(client, name) == 401  # PostgreSQL refused the NUL: it was a 500
