@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
@@ -26,15 +25,9 @@ from dossiers.models import (
     User,
 )
 from workflow import permissions
+from workflow.calendar import local_date
 from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
 from workflow.vocabulary import ROLE_LABELS, Role
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def vietnam_today(now: dt.datetime) -> dt.date:
-    """The date people in Vietnam see at `now` (deadlines, postings and delegations are in their days)."""
-    return now.astimezone(VIETNAM).date()
 
 
 def is_admin(user: User) -> bool:
@@ -64,8 +57,9 @@ def person_of(user: User) -> Person:
 
 
 def load_actor(session: Session, user: User, now: dt.datetime) -> Actor:
-    """The user and the officers who named them substitute for today, with every holding: one query."""
-    today = vietnam_today(now)
+    """The user and the officers who named them substitute for today, with every holding: one query
+    (a second, for the order of the delegations, only when someone named them substitute)."""
+    today = local_date(now)
     # the user and their delegators as one id list: an index lookup each (an OR would scan the table)
     people_ids = union_all(
         select(literal(user.id).label("id")),
