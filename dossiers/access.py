@@ -24,10 +24,11 @@ from dossiers.models import (
     Unit,
     User,
 )
+from dossiers.models.appraisal import task_label
 from workflow import permissions
 from workflow.calendar import local_date
 from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
-from workflow.vocabulary import ROLE_LABELS, Role
+from workflow.vocabulary import Role
 
 
 def is_admin(user: User) -> bool:
@@ -201,7 +202,7 @@ def task_seats(tasks: Iterable[AppraisalTask], code_of: dict[int, str]) -> list[
     return [
         TaskSeat(
             task_id=task.id,
-            label=task_label(task.department.name if task.department else None, task.fallback_role),
+            label=task.label,
             department_id=task.department_id,
             fallback_role=Role(task.fallback_role) if task.fallback_role else None,
             codes=frozenset(code_of.get(item.indicator_id, "") for item in task.items),
@@ -209,13 +210,6 @@ def task_seats(tasks: Iterable[AppraisalTask], code_of: dict[int, str]) -> list[
         )
         for task in tasks
     ]
-
-
-def task_label(department_name: str | None, fallback_role: str | None) -> str:
-    if department_name is not None:
-        return department_name
-    role = Role(fallback_role) if fallback_role else Role.COORDINATOR
-    return f"{ROLE_LABELS[role]} (chỉ tiêu chưa phân công phòng)"
 
 
 def pending_task_seats(session: Session, dossier_ids: Collection[int]) -> dict[int, list[TaskSeat]]:

@@ -130,9 +130,10 @@ class DossierContext:
     def task_seats(self) -> list[TaskSeat]:
         return task_seats(self.tasks, self.code_of)
 
-    def forget_tasks(self) -> None:
-        """After tasks were opened or changed: read them again when next asked."""
-        for name in ("tasks", "task_seats"):
+    def forget_tasks(self, *, rows_too: bool = True) -> None:
+        """After tasks were opened or answered: derive their seats again when next asked (and, when
+        tasks were added, read the rows again too)."""
+        for name in ("tasks", "task_seats") if rows_too else ("task_seats",):
             self.__dict__.pop(name, None)
 
     @cached_property

@@ -18,6 +18,14 @@ APPROVED = "approved"
 RETURNED = "returned"
 
 
+def task_label(department_name: str | None, fallback_role: str | None) -> str:
+    """What a task is called: its department, or the fallback seat for indicators no department owns."""
+    if department_name is not None:
+        return department_name
+    role = Role(fallback_role) if fallback_role else Role.COORDINATOR
+    return f"{ROLE_LABELS[role]} (chỉ tiêu chưa phân công phòng)"
+
+
 class AppraisalTask(Base):
     """What one department of the appraising authority must answer for one dossier.
 
@@ -51,10 +59,7 @@ class AppraisalTask(Base):
 
     @property
     def label(self) -> str:
-        if self.department is not None:
-            return self.department.name
-        role = Role(self.fallback_role) if self.fallback_role else Role.COORDINATOR
-        return f"{ROLE_LABELS[role]} (chỉ tiêu chưa phân công phòng)"
+        return task_label(self.department.name if self.department is not None else None, self.fallback_role)
 
     def pending(self) -> list[AppraisalItem]:
         return [item for item in self.items if item.decision is None]
