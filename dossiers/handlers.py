@@ -55,7 +55,7 @@ from workflow import permissions
 from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import SYSTEM, Grant, Party, Transit
-from workflow.errors import GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
+from workflow.errors import GuardFailed, NotFound, NotPermitted, StaleDossier, join_vi
 from workflow.permissions import Person
 from workflow.procedures import FALLBACK_APPRAISER, procedure_for
 from workflow.revocation import revocation_finding
@@ -68,15 +68,6 @@ from workflow.vocabulary import (
     RecognitionLevel,
     UnitKind,
 )
-
-
-class NotFound(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
-    """The command names a dossier, unit or record that does not exist."""
-
-    def __init__(self, what: str, ident: int) -> None:
-        self.what = what
-        self.ident = ident
-        super().__init__(f"Không tìm thấy {what} số {ident}.")
 
 
 @dataclass

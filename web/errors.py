@@ -9,7 +9,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError
+from workflow.errors import ActionNotAllowed, GuardFailed, NotFound, NotPermitted, StaleDossier, WorkflowError
 
 #: each domain error has one HTTP status, everywhere
 WORKFLOW_STATUS: dict[type[WorkflowError], int] = {
@@ -17,6 +17,7 @@ WORKFLOW_STATUS: dict[type[WorkflowError], int] = {
     StaleDossier: 409,
     NotPermitted: 403,
     GuardFailed: 422,
+    NotFound: 404,
 }
 
 MESSAGES = {

@@ -1,6 +1,7 @@
 """Domain errors of the workflow. Each carries what a person needs to fix the problem.
 
-`web` maps them once: ActionNotAllowed and StaleDossier → 409, NotPermitted → 403, GuardFailed → 422.
+`web` maps them once: ActionNotAllowed and StaleDossier → 409, NotPermitted → 403, GuardFailed → 422,
+NotFound → 404.
 Messages are Vietnamese (they are shown to users); attributes are for code.
 """
 
@@ -81,3 +82,12 @@ class StaleDossier(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
         if detail:
             message = f"{message} ({detail})"
         super().__init__(message)
+
+
+class NotFound(WorkflowError):  # noqa: N818 - the domain names of STYLE.md
+    """The command names a dossier, unit or record that does not exist."""
+
+    def __init__(self, what: str, ident: int) -> None:
+        self.what = what
+        self.ident = ident
+        super().__init__(f"Không tìm thấy {what} số {ident}.")

@@ -37,7 +37,7 @@ from tests.dossiers.procedure_world import (
     delegate,
     later,
 )
-from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier
+from workflow.errors import ActionNotAllowed, GuardFailed, NotFound, NotPermitted, StaleDossier
 from workflow.permissions import allowed_actions
 from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
 from workflow.vocabulary import DossierKind, RecognitionLevel
@@ -807,3 +807,11 @@ def test_open_appraisal_tasks_for_reminders(session: Session, world: World) -> N
     counted = session.scalar(select(func.count(AppraisalTask.id)).where(AppraisalTask.answered_at.is_(None)))
     assert counted == 5
     assert session.scalar(select(func.count(SupplementRequest.id))) == 0
+
+
+def test_a_command_naming_nothing_that_exists_is_not_found(session: Session, world: World) -> None:
+    with pytest.raises(NotFound, match="hồ sơ số 987654"):
+        handle(session, world.user("xa"), BEFORE, c.Submit(dossier_id=987654))
+    register = c.Register(unit_id=987654, level=RecognitionLevel.COMMUNE_NTM, year=2025, criteria_set_id=1)
+    with pytest.raises(NotFound, match="đơn vị số 987654"):
+        handle(session, world.user("xa"), BEFORE, register)
