@@ -21,10 +21,10 @@ from dossiers.models import (
     Indicator,
     Ownership,
     RoleAssignment,
-    Unit,
     User,
 )
 from dossiers.models.appraisal import task_label
+from dossiers.territory import load_territory
 from workflow import permissions
 from workflow.calendar import local_date
 from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
@@ -114,27 +114,10 @@ def load_actor(session: Session, user: User, now: dt.datetime) -> Actor:
 
 
 def ancestor_ids(session: Session, unit_ids: Iterable[int]) -> dict[int, list[int]]:
-    """unit id → its ancestors' ids, nearest first. One query per level of the tree, whatever the count."""
-    parent_of: dict[int, int | None] = {}
-    frontier = set(unit_ids)
-    while frontier:
-        rows = session.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(frontier))).all()
-        parent_of.update({uid: parent for uid, parent in rows})
-        frontier = {parent for _, parent in rows if parent is not None and parent not in parent_of}
-    chains: dict[int, list[int]] = {}
-    for start in unit_ids:
-        chain: list[int] = []
-        node = parent_of.get(start)
-        while node is not None and node not in chain:
-            chain.append(node)
-            node = parent_of.get(node)
-        chains[start] = chain
-    return chains
-
-
-def unit_scope_ids(unit: Unit) -> set[int]:
-    """The unit and all its ancestors: a role on any of them covers the unit."""
-    return {unit.id, *(ancestor.id for ancestor in unit.ancestors())}
+    """unit id → its ancestors' ids, nearest first (`dossiers.territory`: one query per level of the tree)."""
+    wanted = set(unit_ids)
+    territory = load_territory(session, wanted)
+    return {uid: territory.ancestor_ids(uid) for uid in wanted}
 
 
 # --- the seats of dossiers ---------------------------------------------------------------------------

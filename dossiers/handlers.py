@@ -50,7 +50,7 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
-from dossiers.procedure_facts import seat
+from dossiers.territory import Place, load_territory
 from workflow import permissions
 from workflow.actions import Action
 from workflow.calendar import local_date
@@ -718,8 +718,9 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
     procedure = procedure_for(level)
     today = local_date(now)
     route = route_for(level, today)
-    authority = seat(unit, route.authority_kinds, today)
-    decider = seat(unit, route.decider_kinds, today)
+    territory = load_territory(session, [unit.id])
+    authority = territory.seat(unit.id, route.authority_kinds, today)
+    decider = territory.seat(unit.id, route.decider_kinds, today)
     opened_by = procedure.definition.opened_by
     actor = load_actor(session, user, now)
 
@@ -748,7 +749,7 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
             f"«{unit.name}» là {UNIT_KIND_LABELS[UnitKind(unit.kind)].lower()}, "
             f"cấp «{RECOGNITION_LEVEL_LABELS[level]}» dành cho {UNIT_KIND_LABELS[route.applicant_kind].lower()}"
         )
-    if not unit.is_valid_on(today):
+    if not territory.is_valid_on(unit.id, today):
         missing.append(f"đơn vị «{unit.name}» không còn hiệu lực vào ngày {today:%d/%m/%Y}")
     if not criteria_set.applies_to(level):
         missing.append(f"bộ tiêu chí {criteria_set.label} không áp dụng cho «{RECOGNITION_LEVEL_LABELS[level]}»")
@@ -811,7 +812,7 @@ def _open(
     kind: DossierKind,
     criteria_set_id: int,
     initial: str,
-    seats: tuple[Unit, Unit],
+    seats: tuple[Place, Place],
     route: str,
     outstanding_field: str | None = None,
 ) -> Dossier:
@@ -874,7 +875,8 @@ def _record_yearly_reassessment(
     unit = recognition.unit
     today = local_date(now)
     actor = load_actor(session, user, now)
-    if not permissions.may_record_reassessment(actor, unit.id, {unit.id, *(a.id for a in unit.ancestors())}):
+    territory = load_territory(session, [unit.id])
+    if not permissions.may_record_reassessment(actor, unit.id, territory.scope_ids(unit.id)):
         raise NotPermitted(
             Action.RECORD_YEARLY_REASSESSMENT,
             "chỉ cán bộ của đơn vị hoặc cơ quan điều phối cấp trên ghi kết quả đánh giá lại",
@@ -910,8 +912,8 @@ def _record_yearly_reassessment(
     level = RecognitionLevel(recognition.level)
     procedure = procedure_for(level, DossierKind.REVOCATION)
     route = route_for(level, today)
-    authority = seat(unit, route.authority_kinds, today)
-    decider = seat(unit, route.decider_kinds, today)
+    authority = territory.seat(unit.id, route.authority_kinds, today)
+    decider = territory.seat(unit.id, route.decider_kinds, today)
     if authority is None or decider is None:
         raise GuardFailed(
             Action.OPEN_REVOCATION, [f"không tìm thấy cơ quan thẩm tra hoặc cấp quyết định của «{unit.name}»"]

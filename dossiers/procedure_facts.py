@@ -19,9 +19,10 @@ from dossiers.models import (
     Recognition,
     Unit,
 )
+from dossiers.territory import load_territory
 from workflow.engine import Procedure
 from workflow.procedures import PREREQUISITES, procedure_for
-from workflow.vocabulary import RecognitionLevel, Role, UnitKind
+from workflow.vocabulary import RecognitionLevel, Role
 
 #: holding a level implies holding the levels it required (a nâng cao commune was NTM)
 _IMPLIED_BY: dict[RecognitionLevel, set[RecognitionLevel]] = {}
@@ -47,7 +48,8 @@ def levels_satisfying(level: RecognitionLevel) -> set[RecognitionLevel]:
 
 def holds_recognition(session: Session, unit: Unit, level: RecognitionLevel) -> bool:
     """Whether the unit, or a unit it was formed from, holds an unrevoked recognition of `level` (or higher)."""
-    unit_ids = [unit.id, *(u.id for u in unit.all_predecessors())]
+    territory = load_territory(session, [unit.id], lineage=True)
+    unit_ids = [unit.id, *(place.id for place in territory.all_predecessors(unit.id))]
     levels = [lv.value for lv in levels_satisfying(level)]
     found = session.scalars(
         select(Recognition.id).where(
@@ -66,16 +68,6 @@ def tasks_of(session: Session, dossier: Dossier) -> list[AppraisalTask]:
             .options(selectinload(AppraisalTask.items).joinedload(AppraisalItem.indicator))
         )
     )
-
-
-def seat(unit: Unit, kinds: Collection[UnitKind], day: dt.date) -> Unit | None:
-    """The nearest ancestor of the first kind in `kinds` that is valid on `day`."""
-    ancestors = [a for a in unit.ancestors() if a.is_valid_on(day)]
-    for kind in kinds:
-        for ancestor in ancestors:
-            if ancestor.kind == kind:
-                return ancestor
-    return None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from dossiers.models import (
     User,
 )
 from dossiers.procedure_facts import open_appraisal_tasks
-from notifications.rules import RuleBook, authority_chain, department_chain
+from dossiers.territory import Place, Territory, load_whole_territory
+from notifications.rules import RuleBook
 from workflow.calendar import WorkingCalendar, local_date
 from workflow.deadlines import (
     DEADLINE_RULES,
@@ -90,12 +91,12 @@ class Obligation:
         return now >= self.due_at
 
 
-def unit_label(unit: Unit) -> str:
+def unit_label(unit: Unit | Place) -> str:
     """ "Xã Lê Lai", "Huyện Thạch An"."""
     return f"{UNIT_KIND_LABELS.get(UnitKind(unit.kind), unit.kind)} {unit.name}"
 
 
-def unit_label_in_text(unit: Unit) -> str:
+def unit_label_in_text(unit: Unit | Place) -> str:
     """ "huyện Thạch An": the kind in lower case, as inside a sentence."""
     return f"{UNIT_KIND_LABELS.get(UnitKind(unit.kind), unit.kind).lower()} {unit.name}"
 
@@ -103,14 +104,6 @@ def unit_label_in_text(unit: Unit) -> str:
 def department_label(department: Department) -> str:
     """ "Phòng Tài chính - Kế hoạch (huyện Thạch An)"."""
     return f"{department.name} ({unit_label_in_text(department.unit)})"
-
-
-def supervising_unit(unit: Unit, day: dt.date) -> Unit | None:
-    """Who a unit reports to on `day`: its district if it has one then, else its province."""
-    for ancestor in unit.ancestors():
-        if ancestor.kind == UnitKind.DISTRICT and ancestor.is_valid_on(day):
-            return ancestor
-    return unit.province() if unit.kind != UnitKind.PROVINCE else None
 
 
 @dataclass
@@ -211,30 +204,22 @@ def open_obligations(
     """
     book = rulebook or RuleBook.load(session)
     people = _People.load(session, today)
-    scope = _scope_ids(session, within) if within is not None else None
+    territory = load_whole_territory(session)
+    scope = territory.descendant_ids(within.id) if within is not None else None
     found: list[Obligation] = []
     years_wanted = sorted(set(years))
     for year in years_wanted:
-        found += _unit_obligations(session, book, people, year, window, scope)
-        found += _department_obligations(session, book, people, year, window, scope)
-        found += _dossier_obligations(session, book, people, year, window, scope)
-    found += _appraisal_obligations(session, book, people, calendar, set(years_wanted), window, scope)
+        found += _unit_obligations(session, territory, book, people, year, window, scope)
+        found += _department_obligations(session, territory, book, people, year, window, scope)
+        found += _dossier_obligations(session, territory, book, people, year, window, scope)
+    found += _appraisal_obligations(session, territory, book, people, calendar, set(years_wanted), window, scope)
     found.sort(key=lambda o: (o.last_day, o.obligor_name, o.rule.code, o.key))
     return found
 
 
-def _scope_ids(session: Session, root: Unit) -> set[int]:
-    ids = {root.id}
-    frontier = [root.id]
-    while frontier:
-        children = session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
-        frontier = [child for child in children if child not in ids]
-        ids.update(frontier)
-    return ids
-
-
 def _unit_obligations(
     session: Session,
+    territory: Territory,
     book: RuleBook,
     people: _People,
     year: int,
@@ -250,14 +235,12 @@ def _unit_obligations(
         ).all()
     }
     kinds = {kind for rule in DEADLINE_RULES if rule.obligor == ObligorKind.UNIT for kind in rule.unit_kinds}
-    # provinces and districts first, so each unit's chain of authorities is found in the identity map
-    session.scalars(select(Unit).where(Unit.kind.in_([UnitKind.PROVINCE, UnitKind.DISTRICT]))).all()
     units = session.scalars(select(Unit).where(Unit.kind.in_(kinds)).order_by(Unit.id)).all()
     found: list[Obligation] = []
     for unit in units:
         if scope is not None and unit.id not in scope:
             continue
-        rules = book.rules(authority_chain(unit), year)
+        rules = book.rules(territory.authority_chain(unit.id), year)
         for rule in rules.values():
             if rule.obligor != ObligorKind.UNIT or not rule.enabled or unit.kind not in rule.unit_kinds:
                 continue
@@ -266,7 +249,7 @@ def _unit_obligations(
                     continue
                 if (rule.code, occurrence.period, unit.id) in submitted:
                     continue
-                supervisor = supervising_unit(unit, occurrence.last_day)
+                supervisor = territory.supervising(unit.id, occurrence.last_day)
                 found.append(
                     Obligation(
                         key=f"{rule.code}:{occurrence.period}:unit:{unit.id}",
@@ -286,6 +269,7 @@ def _unit_obligations(
 
 def _department_obligations(
     session: Session,
+    territory: Territory,
     book: RuleBook,
     people: _People,
     year: int,
@@ -309,7 +293,7 @@ def _department_obligations(
         unit = department.unit
         if scope is not None and unit.id not in scope:
             continue
-        rules = book.rules(department_chain(department), year)
+        rules = book.rules(territory.authority_chain(department.unit_id), year)
         for rule in rules.values():
             if rule.obligor != ObligorKind.DEPARTMENT or not rule.enabled or unit.kind not in rule.unit_kinds:
                 continue
@@ -349,6 +333,7 @@ def _dossier_open(dossier: Dossier, milestone: str) -> bool:
 
 def _dossier_obligations(
     session: Session,
+    territory: Territory,
     book: RuleBook,
     people: _People,
     year: int,
@@ -365,7 +350,7 @@ def _dossier_obligations(
     for dossier in dossiers:
         if scope is not None and dossier.unit_id not in scope:
             continue
-        rules = book.rules(authority_chain(dossier.unit), year)
+        rules = book.rules(territory.authority_chain(dossier.unit_id), year)
         for rule in rules.values():
             if rule.obligor != ObligorKind.DOSSIER or not rule.enabled or dossier.level not in rule.levels:
                 continue
@@ -403,6 +388,7 @@ def _level_short(level: RecognitionLevel) -> str:
 
 def _appraisal_obligations(
     session: Session,
+    territory: Territory,
     book: RuleBook,
     people: _People,
     calendar: WorkingCalendar,
@@ -447,7 +433,7 @@ def _appraisal_obligations(
             procedure = procedure_for(dossier.level, dossier.kind)
         except UnknownProcedure:
             continue
-        rule = book.rules(authority_chain(dossier.unit), dossier.year)["appraisal"]
+        rule = book.rules(territory.authority_chain(dossier.unit_id), dossier.year)["appraisal"]
         if not rule.enabled:
             continue
         authority = dossier.authority_unit

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.access import is_admin, person_of
-from dossiers.models import Department, Unit, User
+from dossiers.models import Unit, User
 from dossiers.settings import Settings
+from dossiers.territory import AUTHORITY_KINDS
 from notifications.models import CalendarDay, DeadlineOverride
 from workflow import permissions
 from workflow.calendar import WorkingCalendar
@@ -31,9 +32,6 @@ from workflow.deadlines import (
     resolve_rules,
 )
 from workflow.errors import NotPermitted
-from workflow.vocabulary import UnitKind
-
-_AUTHORITY_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT)
 
 
 def policy_from_settings(settings: Settings) -> ReminderPolicy:
@@ -116,7 +114,7 @@ def set_deadline_override(
     Validated against the rule before it is stored, so a stored override always applies. Admins
     and the authority's coordinators may set it; setting it again replaces it.
     """
-    if authority.kind not in _AUTHORITY_KINDS:
+    if authority.kind not in AUTHORITY_KINDS:
         raise RuleError("chỉ tỉnh hoặc huyện ban hành kế hoạch điều chỉnh thời hạn")
     if not permissions.may_set_deadlines(person_of(actor), authority.id):
         raise NotPermitted("điều chỉnh thời hạn", f"{actor.full_name} không phải cán bộ điều phối của {authority.name}")
@@ -166,16 +164,6 @@ def _as_override(row: DeadlineOverride) -> RuleOverride:
         reminder_offsets=tuple(row.reminder_offsets) if row.reminder_offsets is not None else None,
         escalation_offsets=tuple(row.escalation_offsets) if row.escalation_offsets is not None else None,
     )
-
-
-def authority_chain(unit: Unit) -> tuple[int, ...]:
-    """The province and district above (or equal to) `unit`, province first: whose plans apply to it."""
-    chain = [unit, *unit.ancestors()]
-    return tuple(u.id for u in reversed(chain) if u.kind in _AUTHORITY_KINDS)
-
-
-def department_chain(department: Department) -> tuple[int, ...]:
-    return authority_chain(department.unit)
 
 
 @dataclass

@@ -62,30 +62,14 @@ class Unit(Base):
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
     def ancestors(self) -> list[Unit]:
-        """Parents from the nearest up to the province."""
+        """Parents from the nearest up to the province, for breadcrumbs on a page; decisions walk the
+        tree through `dossiers.territory`, which knows dates and lineage."""
         chain: list[Unit] = []
         node = self.parent
         while node is not None:
             chain.append(node)
             node = node.parent
         return chain
-
-    def nearest_ancestor(self, *kinds: UnitKind) -> Unit | None:
-        return next((unit for unit in self.ancestors() if unit.kind in kinds), None)
-
-    def province(self) -> Unit | None:
-        return self if self.kind == UnitKind.PROVINCE else self.nearest_ancestor(UnitKind.PROVINCE)
-
-    def all_predecessors(self) -> list[Unit]:
-        """Every unit this one was formed from, transitively (for traceable recognitions)."""
-        seen: dict[int, Unit] = {}
-        stack = list(self.predecessors)
-        while stack:
-            unit = stack.pop()
-            if unit.id not in seen:
-                seen[unit.id] = unit
-                stack.extend(unit.predecessors)
-        return list(seen.values())
 
 
 def find_unit(session: Session, name: str, kind: UnitKind | None = None) -> Unit | None:

@@ -45,7 +45,7 @@ def test_thach_an_has_13_communes_with_official_codes(demo: DemoData) -> None:
 def test_after_the_reform_communes_sit_directly_under_the_province(demo: DemoData) -> None:
     thach_an = demo.new_communes["Thạch An"]
     assert thach_an.parent is demo.province
-    assert thach_an.nearest_ancestor(UnitKind.DISTRICT) is None
+    assert all(unit.kind != UnitKind.DISTRICT for unit in thach_an.ancestors())
     assert {unit.name for unit in thach_an.predecessors} == {"Vân Trình", "Lê Lai"}
     assert thach_an.commune_group == "nhom-3"
     assert {d.unit for d in demo.province_departments.values()} == {demo.province}

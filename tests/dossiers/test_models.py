@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossiers.models import AuditEvent, AuditLogRewriteError, Dossier, RoleAssignment, Unit, User
+from dossiers.territory import load_territory
 from workflow.vocabulary import RecognitionLevel, Role, UnitKind
 
 
@@ -51,7 +52,9 @@ def test_lineage_is_transitive(session: Session) -> None:
     newest = Unit(name="ABC", kind=UnitKind.COMMUNE, predecessors=[middle])
     session.add(newest)
     session.flush()
-    assert {u.name for u in newest.all_predecessors()} == {"A", "B", "AB"}
+    territory = load_territory(session, [newest.id], lineage=True)
+    assert {p.name for p in territory.all_predecessors(newest.id)} == {"A", "B", "AB"}
+    assert [p.name for p in territory.successors_on(old_a.id, dt.date(2026, 1, 1))] == ["A"]
     assert old_a.successors == [middle]
 
 

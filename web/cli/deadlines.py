@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from dossiers.models import Department, Unit, User
 from dossiers.reports import record_report_submission
+from dossiers.territory import load_territory
 from notifications.obligations import Obligation, department_label, open_obligations, unit_label
 from notifications.rules import (
     RuleBook,
-    authority_chain,
     load_calendar,
     remove_calendar_day,
     set_calendar_day,
@@ -119,7 +119,10 @@ def list_command(year: int, unit_name: str | None, overdue: bool) -> None:
 def rules_command(year: int, unit_name: str | None) -> None:
     """Các quy tắc thời hạn đang áp dụng, kèm căn cứ."""
     with session_scope() as session:
-        chain = authority_chain(_units(session, unit_name)[0]) if unit_name else ()
+        chain: tuple[int, ...] = ()
+        if unit_name:
+            unit = _units(session, unit_name)[0]
+            chain = load_territory(session, [unit.id]).authority_chain(unit.id)
         for rule in RuleBook.load(session).rules(chain, year).values():
             state = "" if rule.enabled else " [TẮT]"
             if rule.schedule is not None:
