@@ -55,6 +55,7 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.ownership import builtin_ownership_files, load_ownership_file
+from dossiers.units_import import WARD_KINDS, bare_name, province_code, ward_code
 from workflow.engine import Party
 from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
 from workflow.vocabulary import ROLE_LABELS, RecognitionLevel, Role, UnitKind
@@ -104,25 +105,11 @@ STATES: tuple[str, ...] = (
     "recognised",
 )
 
-_KINDS = {
-    VietNamDivisionType.XA: UnitKind.COMMUNE,
-    VietNamDivisionType.PHUONG: UnitKind.WARD,
-    VietNamDivisionType.DAC_KHU: UnitKind.SPECIAL_ZONE,
-}
-_PREFIXES = ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu ")
 _HAMLET_FIRST = ("Bản", "Nà", "Khuổi", "Pác", "Cốc", "Lũng", "Thôn", "Xóm")
 _HAMLET_SECOND = ("Mới", "Chang", "Sla", "Pò", "Luông", "Đông", "Tây", "Trung", "Hạ", "Thượng", "Nưa")
 
 
 # --- names ---------------------------------------------------------------------------------------
-
-
-def province_code(province: Province) -> str:
-    return f"{int(province.code):02d}"
-
-
-def ward_code(ward: Ward) -> str:
-    return f"{int(ward.code):05d}"
 
 
 def commune_officer(code: str) -> str:
@@ -143,10 +130,6 @@ def chairman(code: str) -> str:
 
 def department_officer(province: str, department: str) -> str:
     return f"so.{province}.{department}"
-
-
-def _bare(name: str) -> str:
-    return next((name[len(p) :] for p in _PREFIXES if name.startswith(p)), name)
 
 
 # --- which units -----------------------------------------------------------------------------------
@@ -337,7 +320,7 @@ def build_dataset(session: Session, *, communes: int, provinces: int | None = No
     hamlets = 0
     for province, _ in picked:
         pcode = province_code(province)
-        row = b.add(UNITS, {"code": pcode, "name": _bare(province.name), "kind": UnitKind.PROVINCE.value})
+        row = b.add(UNITS, {"code": pcode, "name": bare_name(province.name), "kind": UnitKind.PROVINCE.value})
         province_ids[pcode] = row["id"]
     for province, wards in picked:
         pcode = province_code(province)
@@ -346,8 +329,8 @@ def build_dataset(session: Session, *, communes: int, provinces: int | None = No
                 UNITS,
                 {
                     "code": ward_code(ward),
-                    "name": _bare(ward.name),
-                    "kind": _KINDS[ward.division_type].value,
+                    "name": bare_name(ward.name),
+                    "kind": WARD_KINDS[ward.division_type].value,
                     "parent_id": province_ids[pcode],
                     "valid_from": REFORM,
                 },
@@ -426,7 +409,7 @@ def build_dataset(session: Session, *, communes: int, provinces: int | None = No
         user_ids[username] = row["id"]
         return int(row["id"])
 
-    province_names = {province_code(p): _bare(p.name) for p, _ in picked}
+    province_names = {province_code(p): bare_name(p.name) for p, _ in picked}
     for pcode, unit_id in province_ids.items():
         name = province_names[pcode]
         user(coordinator(pcode), f"Văn phòng Điều phối NTM {name}", Role.COORDINATOR, unit_id)
