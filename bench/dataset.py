@@ -205,7 +205,7 @@ class Dataset:
 def _demo_departments() -> list[tuple[str, str]]:
     path = Path(str(importlib.resources.files("dossiers") / "data" / "demo" / "cao-bang.yaml"))
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [(entry["code"], entry["name"]) for entry in spec["reform"]["departments"]]
+    return [(entry["code"], entry["name"]) for entry in spec["province_departments"]]
 
 
 def _next_id(session: Session, table: Table) -> int:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from typing import cast
 
 from sqlalchemy import literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dossiers.models import (
     AppraisalItem,
@@ -21,6 +22,7 @@ from dossiers.models import (
     Indicator,
     Ownership,
     RoleAssignment,
+    Unit,
     User,
 )
 from dossiers.models.appraisal import task_label
@@ -68,6 +70,7 @@ def load_actor(session: Session, user: User, now: dt.datetime) -> Actor:
             Delegation.substitute_id == user.id, Delegation.starts_on <= today, Delegation.ends_on >= today
         ),
     ).subquery()
+    role_unit, department_unit = aliased(Unit), aliased(Unit)
     rows = session.execute(
         select(
             User.id,
@@ -77,17 +80,33 @@ def load_actor(session: Session, user: User, now: dt.datetime) -> Actor:
             RoleAssignment.department_id,
             Department.unit_id,
             Department.code,
+            # a holding acts only while its unit and its department exist (a reorganisation ends them)
+            role_unit.valid_from,
+            role_unit.valid_to,
+            Department.valid_to,
+            department_unit.valid_from,
+            department_unit.valid_to,
         )
         .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
         .outerjoin(Department, Department.id == RoleAssignment.department_id)
+        .outerjoin(role_unit, role_unit.id == RoleAssignment.unit_id)
+        .outerjoin(department_unit, department_unit.id == Department.unit_id)
         .where(User.id.in_(select(people_ids.c.id)))
         .order_by(User.id, RoleAssignment.id)
     ).all()
     names: dict[int, str] = {}
     holdings: dict[int, list[Holding]] = defaultdict(list)
-    for user_id, name, role, unit_id, department_id, department_unit_id, department_code in rows:
+    for row in rows:
+        user_id, name, role, unit_id, department_id, department_unit_id, department_code = row[:7]
+        dates = cast(tuple[dt.date | None, ...], tuple(row[7:12]))
+        unit_from, unit_to, department_to, department_unit_from, department_unit_to = dates
         names[user_id] = name
-        if role is not None:
+        in_force = (
+            _in_force(today, unit_from, unit_to)
+            and _in_force(today, None, department_to)
+            and _in_force(today, department_unit_from, department_unit_to)
+        )
+        if role is not None and in_force:
             holdings[user_id].append(Holding(Role(role), unit_id, department_id, department_unit_id, department_code))
     people = {uid: Person(uid, names[uid], tuple(holdings[uid])) for uid in names}
     own = people.get(user.id) or Person(user.id, user.full_name, ())
@@ -108,6 +127,10 @@ def load_actor(session: Session, user: User, now: dt.datetime) -> Actor:
             seen.add(delegator_id)
             delegators_in_order.append(people[delegator_id])
     return Actor(own, tuple(delegators_in_order))
+
+
+def _in_force(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
 
 
 # --- the territory -----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""The demo: tỉnh Cao Bằng with huyện Thạch An (seed 004) before 1/7/2025, and the same province without
-its district tier afterwards. Loading is idempotent: what exists is found, not duplicated."""
+"""The demo: tỉnh Cao Bằng with huyện Thạch An as seed 004 states it at the start of 2025, and the same
+province without its district tier after 1/7/2025 — that change replayed by the reorganisation feature
+(`dossiers.reorganisation`), not written as rows here. Loading is idempotent: what exists is found, not
+duplicated, and the reorganisation is applied once."""
 
 from __future__ import annotations
 
@@ -15,14 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from dossiers import commands as c
 from dossiers.criteria_loader import find_criteria_set, load_builtin_criteria
-from dossiers.models import CriteriaSet, Department, RoleAssignment, Unit, User
+from dossiers.handlers import handle
+from dossiers.models import CriteriaSet, Department, Recognition, Reorganisation, RoleAssignment, Unit, User
 from dossiers.ownership import builtin_ownership_files, load_ownership_file
-from workflow.vocabulary import Role, UnitKind
+from dossiers.reorganisation import apply as apply_reorganisation
+from dossiers.reorganisation import builtin_plan_path, load_plan
+from workflow.calendar import local_midnight
+from workflow.vocabulary import RecognitionLevel, Role, UnitKind
 
 #: printed by `ntm demo`; the demo is for trying the system, never for real data
 DEMO_PASSWORD = "ntm-demo-2025"  # noqa: S105
 REFORM_DAY = dt.date(2025, 7, 1)
+#: the reorganisation plan the demo replays on REFORM_DAY
+REFORM_PLAN = "cao-bang-2025-07-01"
 
 
 @dataclass
@@ -36,6 +45,9 @@ class DemoData:
     province_departments: dict[str, Department] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     sets: dict[str, CriteriaSet] = field(default_factory=dict)
+    #: seed 004's 2025 targets (level → commune names, or commune → number of hamlets)
+    targets: dict[str, Any] = field(default_factory=dict)
+    reorganisation: Reorganisation | None = None
 
 
 def slug(text: str) -> str:
@@ -104,15 +116,18 @@ def _user(
     return user
 
 
-def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt") -> DemoData:
+def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt", reform: bool = True) -> DemoData:
     """Load (or find) everything of the demo; flushes, the caller commits.
 
+    With `reform` the 1/7/2025 reorganisation is applied (once) after the 2025 world is in place: the
+    merged communes, the district's end, the provincial route; `dossiers.demo_dossiers` plays the
+    dossiers of the first half of 2025 before applying it, so that it transfers them.
     `hash_method` is werkzeug's password hashing method for the demo accounts; tests pass a cheap one so
     that each sign-in does not cost a tenth of a second.
     """
     load_builtin_criteria(session, now)
     spec = yaml.safe_load(_demo_file().read_text(encoding="utf-8"))
-    province_spec, district_spec, reform = spec["province"], spec["district"], spec["reform"]
+    province_spec, district_spec = spec["province"], spec["district"]
 
     province = _unit(
         session,
@@ -128,10 +143,9 @@ def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt"
         name=district_spec["name"],
         kind=UnitKind.DISTRICT,
         parent=province,
-        valid_to=district_spec["valid_to"],
         region=province.region,
     )
-    demo = DemoData(province=province, district=district)
+    demo = DemoData(province=province, district=district, targets=district_spec["targets_2025"])
     for entry in district_spec["communes"]:
         commune = _unit(
             session,
@@ -139,55 +153,22 @@ def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt"
             name=entry["name"],
             kind=UnitKind.COMMUNE,
             parent=district,
-            valid_to=district_spec["valid_to"],
             region=province.region,
         )
         demo.communes[commune.name] = commune
-        demo.hamlets[commune.name] = [
-            _unit(
-                session,
-                code=None,
-                name=name,
-                kind=UnitKind.HAMLET,
-                parent=commune,
-                region=province.region,
-                source_note=district_spec["hamlet_note"],
-            )
-            for name in entry["hamlets"]
-        ]
-    towns = {
-        entry["name"]: _unit(
-            session,
-            code=entry["code"],
-            name=entry["name"],
-            kind=UnitKind.TOWN,
-            parent=district,
-            valid_to=district_spec["valid_to"],
-            region=province.region,
+    for entry in district_spec["towns"]:
+        _unit(
+            session, code=entry["code"], name=entry["name"], kind=UnitKind.TOWN, parent=district, region=province.region
         )
-        for entry in district_spec["towns"]
-    }
+    for entry in district_spec["communes"]:
+        commune = demo.communes[entry["name"]]
+        # a merged commune's hamlets move under the new commune: find them wherever they are now
+        demo.hamlets[commune.name] = [
+            _hamlet(session, commune, name, district_spec["hamlet_note"]) for name in entry["hamlets"]
+        ]
     for entry in district_spec["departments"]:
         demo.departments[entry["code"]] = _department(session, district, entry["code"], entry["name"])
-
-    old_units = {**demo.communes, **towns}
-    for entry in reform["communes"]:
-        commune = _unit(
-            session,
-            code=entry["code"],
-            name=entry["name"],
-            kind=UnitKind.COMMUNE,
-            parent=province,
-            valid_from=reform["valid_from"],
-            region=province.region,
-            commune_group=reform["commune_group"],
-            source_note=entry.get("note"),
-        )
-        for name in entry["from"]:
-            if old_units[name] not in commune.predecessors:
-                commune.predecessors.append(old_units[name])
-        demo.new_communes[commune.name] = commune
-    for entry in reform["departments"]:
+    for entry in spec["province_departments"]:
         demo.province_departments[entry["code"]] = _department(session, province, entry["code"], entry["name"])
     session.flush()
 
@@ -199,8 +180,71 @@ def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt"
             demo.sets[code] = found
 
     _load_demo_users(session, demo, hash_method)
+    _record_prior_recognitions(session, demo, district_spec["recognised_before_2021"], now)
     session.flush()
+    if reform:
+        apply_demo_reform(session, demo, hash_method=hash_method)
     return demo
+
+
+def _hamlet(session: Session, commune: Unit, name: str, note: str) -> Unit:
+    found = session.scalars(
+        select(Unit)
+        .where(Unit.kind == UnitKind.HAMLET, Unit.name == name)
+        .where((Unit.parent_id == commune.id) | Unit.parent.has(Unit.predecessors.any(Unit.id == commune.id)))
+        .order_by(Unit.id)
+    ).first()
+    if found is not None:
+        return found
+    return _unit(
+        session, code=None, name=name, kind=UnitKind.HAMLET, parent=commune, region=commune.region, source_note=note
+    )
+
+
+def _record_prior_recognitions(
+    session: Session, demo: DemoData, entries: list[dict[str, Any]], now: dt.datetime
+) -> None:
+    """Seed 004: Lê Lai and Đức Long were recognised NTM in 2016-2020; recorded as an administrator would."""
+    for entry in entries:
+        unit = demo.communes[entry["commune"]]
+        level = RecognitionLevel(entry["level"])
+        exists = session.scalars(
+            select(Recognition.id).where(Recognition.unit_id == unit.id, Recognition.level == level.value)
+        ).first()
+        if exists is None:
+            command = c.RecordPriorRecognition(
+                unit_id=unit.id,
+                level=level,
+                year=entry["year"],
+                decided_on=dt.date(entry["year"], 12, 31),
+                decision_number=None,
+            )
+            recognition = handle(session, demo.users["admin"], now, command).record
+            if isinstance(recognition, Recognition):
+                recognition.note = entry.get("note")
+
+
+def apply_demo_reform(session: Session, demo: DemoData, *, hash_method: str = "scrypt") -> Reorganisation:
+    """Replay the 1/7/2025 reorganisation with the feature a province would use (once), then give the
+    merged communes their accounts."""
+    plan = load_plan(builtin_plan_path(REFORM_PLAN))
+    record = session.scalars(select(Reorganisation).where(Reorganisation.code == plan.code)).first()
+    if record is None:
+        record = apply_reorganisation(session, plan, demo.users["admin"], local_midnight(plan.effective_on))
+    demo.reorganisation = record
+    for merge in plan.merges:
+        unit = session.scalars(
+            select(Unit).where(
+                Unit.name == merge.name,
+                Unit.kind == merge.kind,
+                Unit.parent_id == demo.province.id,
+                Unit.valid_from == plan.effective_on,
+            )
+        ).one()
+        demo.new_communes[unit.name] = unit
+    _load_reform_users(session, demo, generate_password_hash(DEMO_PASSWORD, method=hash_method))
+    session.flush()
+    return record
 
 
 def _load_demo_users(session: Session, demo: DemoData, hash_method: str) -> None:
@@ -266,6 +310,10 @@ def _load_demo_users(session: Session, demo: DemoData, hash_method: str) -> None
             Role.DEPARTMENT_OFFICER,
             department=department,
         )
+
+
+def _load_reform_users(session: Session, demo: DemoData, password_hash: str) -> None:
+    users = demo.users
     for name, commune in demo.new_communes.items():
         key = f"xa2025.{slug(name)}"
         users[key] = _user(

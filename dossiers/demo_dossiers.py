@@ -1,7 +1,10 @@
-"""The demo's 2025 dossiers, in a spread of states, made by the real command path (so the audit log is real).
+"""The demo's dossiers, made by the real command path (so the audit log is real), true to seed 004.
 
-Dossiers of huyện Thạch An run in the first half of 2025, while the district still existed; the
-dossier of the merged xã Thạch An runs after 1/7/2025, appraised by provincial departments.
+In the first half of 2025 huyện Thạch An works on its plan: Đức Xuân, Lê Lợi and Vân Trình aim at NTM
+(at different steps), Lê Lai and Đức Long — recognised NTM in 2016-2020 — at nâng cao. On 1/7/2025
+the reorganisation (`dossiers.reorganisation`, replayed by `dossiers.demo.apply_demo_reform`) hands
+the dossiers in flight to the merged communes and the provincial departments. In 2026 two merged
+communes register under QĐ 51/2025 (set xa-ntm-2026): work a person trying the demo today carries on.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers import commands as c
-from dossiers.demo import DemoData, slug
+from dossiers.demo import REFORM_PLAN, DemoData, apply_demo_reform, slug
 from dossiers.handlers import handle
-from dossiers.models import Dossier, Unit, User
+from dossiers.models import AuditEvent, Dossier, Reorganisation, Unit, User
 from dossiers.procedure_facts import tasks_of
+from dossiers.reorganisation import TRANSFER_ACTION
 from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
 from workflow.vocabulary import RecognitionLevel
 
@@ -47,6 +51,7 @@ class Scenario:
     coordinator: str
     approver: str
     department_prefix: str
+    year: int = 2025
 
 
 def _at(start: dt.datetime, days: int) -> dt.datetime:
@@ -54,6 +59,8 @@ def _at(start: dt.datetime, days: int) -> dt.datetime:
 
 
 def _scenarios(demo: DemoData) -> list[Scenario]:
+    """Seed 004 mục II.2.a: the three 2025 NTM targets and the two nâng cao communes, before 1/7/2025."""
+
     def old(name: str, level: RecognitionLevel, set_code: str, stage: Stage, month: int) -> Scenario:
         return Scenario(
             unit=demo.communes[name],
@@ -68,40 +75,82 @@ def _scenarios(demo: DemoData) -> list[Scenario]:
             department_prefix="phong.",
         )
 
+    advanced = RecognitionLevel.COMMUNE_ADVANCED
     return [
-        old("Lê Lai", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.RECOGNISED, 2),
-        old("Đức Long", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.RETURNED, 3),
         old("Đức Xuân", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.UNDER_APPRAISAL, 4),
-        old("Canh Tân", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.FORWARDED, 3),
         old("Lê Lợi", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.CONSULTING, 5),
         old("Vân Trình", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.SELF_ASSESSING, 5),
-        old("Kim Đồng", RecognitionLevel.COMMUNE_NTM, "xa-ntm-2021", Stage.REGISTERED, 6),
-        Scenario(
-            unit=demo.new_communes["Thạch An"],
-            level=RecognitionLevel.COMMUNE_NTM,
-            set_code="xa-ntm-2021",
-            stage=Stage.UNDER_APPRAISAL,
-            start=dt.datetime(2025, 8, 4, 2, 0, tzinfo=dt.UTC),
-            officer="xa2025.thachan",
-            front="mttq2025.thachan",
-            coordinator="dieuphoi.caobang",
-            approver="chutich.caobang",
-            department_prefix="so.",
-        ),
+        old("Lê Lai", advanced, "xa-ntm-nang-cao-2021", Stage.FORWARDED, 3),
+        old("Đức Long", advanced, "xa-ntm-nang-cao-2021", Stage.RETURNED, 3),
     ]
 
 
+def _scenarios_2026(demo: DemoData) -> list[Scenario]:
+    """The 2026 cycle under QĐ 51/2025 on the provincial route: merged communes, no district."""
+
+    def new(name: str, stage: Stage, month: int) -> Scenario:
+        return Scenario(
+            unit=demo.new_communes[name],
+            level=RecognitionLevel.COMMUNE_NTM,
+            set_code="xa-ntm-2026",
+            stage=stage,
+            start=dt.datetime(2026, month, 2, 2, 0, tzinfo=dt.UTC),
+            officer=f"xa2025.{slug(name)}",
+            front=f"mttq2025.{slug(name)}",
+            coordinator="dieuphoi.caobang",
+            approver="chutich.caobang",
+            department_prefix="so.",
+            year=2026,
+        )
+
+    return [new("Canh Tân", Stage.SELF_ASSESSING, 3), new("Kim Đồng", Stage.REGISTERED, 10)]
+
+
 def load_demo_dossiers(session: Session, demo: DemoData) -> list[Dossier]:
-    """Create each demo dossier once; a dossier already there for (unit, level, 2025) is left as it is."""
+    """The 2025 dossiers of the first half of 2025, each made once. Once the reorganisation moved
+    them, they are found where it moved them (its audit events name each one)."""
     made = []
     for scenario in _scenarios(demo):
-        existing = session.scalars(
-            select(Dossier).where(
-                Dossier.unit_id == scenario.unit.id, Dossier.level == scenario.level, Dossier.year == 2025
-            )
-        ).first()
-        made.append(existing or _play(session, demo, scenario))
+        made.append(_existing(session, scenario) or _play(session, demo, scenario))
     return made
+
+
+def load_demo_story(session: Session, demo: DemoData) -> dict[str, Dossier]:
+    """The whole demo as it stands today: the first half of 2025, the 1/7/2025 reorganisation replayed
+    by the feature (moving the dossiers in flight), the 2026 cycle. `demo` is loaded without the reform
+    (`load_demo(..., reform=False)`); it is applied here, after the dossiers it moves exist.
+    Keys: the commune a 2025 dossier was registered for ("Đức Xuân"), "<merged commune> 2026" for 2026."""
+    if demo.reorganisation is None and not _reform_applied(session):
+        before = load_demo_dossiers(session, demo)
+        apply_demo_reform(session, demo)
+    else:
+        if not demo.new_communes:
+            apply_demo_reform(session, demo)
+        before = load_demo_dossiers(session, demo)
+    story = {scenario.unit.name: dossier for scenario, dossier in zip(_scenarios(demo), before, strict=True)}
+    for scenario in _scenarios_2026(demo):
+        story[f"{scenario.unit.name} 2026"] = _existing(session, scenario) or _play(session, demo, scenario)
+    return story
+
+
+def _reform_applied(session: Session) -> bool:
+    return session.scalar(select(Reorganisation.id).where(Reorganisation.code == REFORM_PLAN)) is not None
+
+
+def _existing(session: Session, scenario: Scenario) -> Dossier | None:
+    """The scenario's dossier, on its unit or on the unit a reorganisation moved it to."""
+    query = select(Dossier).where(Dossier.level == scenario.level, Dossier.year == scenario.year)
+    found = session.scalars(query.where(Dossier.unit_id == scenario.unit.id)).first()
+    if found is not None:
+        return found
+    moved = session.scalars(
+        select(AuditEvent.dossier_id).where(AuditEvent.action == TRANSFER_ACTION).order_by(AuditEvent.id)
+    ).all()
+    for candidate in session.scalars(query.where(Dossier.id.in_(moved))):
+        first = next(e for e in candidate.events if e.action == TRANSFER_ACTION)
+        if first.payload.get("before", {}).get("unit_id") == scenario.unit.id:
+            return candidate
+    return None
 
 
 def _play(session: Session, demo: DemoData, s: Scenario) -> Dossier:
@@ -111,7 +160,7 @@ def _play(session: Session, demo: DemoData, s: Scenario) -> Dossier:
         session,
         officer,
         s.start,
-        c.Register(unit_id=s.unit.id, level=s.level, year=2025, criteria_set_id=demo.sets[s.set_code].id),
+        c.Register(unit_id=s.unit.id, level=s.level, year=s.year, criteria_set_id=demo.sets[s.set_code].id),
     ).opened()
     dossier, ident = opened, opened.id
     if s.stage == Stage.REGISTERED:

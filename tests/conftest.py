@@ -71,13 +71,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _demo_database(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, *, with_dossiers: bool
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, *, with_dossiers: bool, today: bool = False
 ) -> Iterator[DemoDatabase]:
-    folder = tmp_path_factory.mktemp("demo-world" if with_dossiers else "demo")
+    folder = tmp_path_factory.mktemp("demo-today" if today else "demo-world" if with_dossiers else "demo")
     for url in _fresh_database(folder, database_url, create_schema=True):
         engine = _test_engine(url)
         try:
-            yield load_demo_database(engine, with_dossiers=with_dossiers)
+            yield load_demo_database(engine, with_dossiers=with_dossiers, today=today)
         finally:
             engine.dispose()
 
@@ -94,8 +94,17 @@ def demo_world_database(tmp_path_factory: pytest.TempPathFactory, database_url: 
     yield from _demo_database(tmp_path_factory, database_url, with_dossiers=True)
 
 
+@pytest.fixture(scope="session")
+def demo_today_database(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[DemoDatabase]:
+    """The whole demo as `ntm demo` loads it: 2025, the 1/7/2025 reorganisation replayed, the 2026 cycle."""
+    yield from _demo_database(tmp_path_factory, database_url, with_dossiers=True, today=True)
+
+
 def _requested_demo(request: pytest.FixtureRequest) -> DemoDatabase | None:
-    """The demo database the test asked for (the one with dossiers wins), if any."""
+    """The demo database the test asked for (the whole story, then the one with dossiers, wins), if any."""
+    if "demo_today" in request.fixturenames:
+        today: DemoDatabase = request.getfixturevalue("demo_today_database")
+        return today
     if "demo_world" in request.fixturenames:
         found: DemoDatabase = request.getfixturevalue("demo_world_database")
         return found
@@ -139,6 +148,13 @@ def demo_world(demo_world_database: DemoDatabase) -> DemoWorld:
     """The ids of the demo's 2025 dossiers and units; the test runs on that database (see `connection`)."""
     assert demo_world_database.world is not None
     return demo_world_database.world
+
+
+@pytest.fixture
+def demo_today(demo_today_database: DemoDatabase) -> DemoWorld:
+    """The ids of the whole demo story (see `demo_today_database`); the test runs on that database."""
+    assert demo_today_database.world is not None
+    return demo_today_database.world
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from dossiers.demo import DemoData, load_demo
-from dossiers.demo_dossiers import load_demo_dossiers
+from dossiers.demo_dossiers import load_demo_dossiers, load_demo_story
 from dossiers.models import CriteriaSet, Department, Unit, User
 
-#: when the demo is loaded (the conftest's NOW)
-LOADED_AT = dt.datetime(2025, 9, 1, 2, 0, tzinfo=dt.UTC)
+#: when the demo is loaded: the start of 2025 (the dossiers carry their own dates)
+LOADED_AT = dt.datetime(2025, 1, 2, 2, 0, tzinfo=dt.UTC)
 #: one PBKDF2 round: signing in checks the demo password for real, without scrypt's cost on every sign-in
 CHEAP_HASH_METHOD = "pbkdf2:sha256:1"
 
@@ -75,9 +75,10 @@ class DemoIds:
 
 @dataclass(frozen=True)
 class DemoWorld:
-    """The demo with its 2025 dossiers (`dossiers.demo_dossiers`), for the workspace tests."""
+    """The demo with its dossiers (`dossiers.demo_dossiers`): `demo_world` is huyện Thạch An in the first
+    half of 2025 (before the reorganisation); `demo_today` the whole story, reorganisation and 2026 included."""
 
-    #: unit name → id of its 2025 dossier (the merged xã Thạch An is "Thạch An")
+    #: commune name at registration → id of its 2025 dossier; "<merged commune> 2026" → a 2026 dossier
     dossiers: dict[str, int]
     units: dict[str, int]
     new_units: dict[str, int]
@@ -92,17 +93,29 @@ class DemoDatabase:
     world: DemoWorld | None = field(default=None)
 
 
-def load_demo_database(engine: Engine, *, with_dossiers: bool) -> DemoDatabase:
-    """Load the demo (and its dossiers) into the empty database behind `engine`, and commit."""
+def load_demo_database(engine: Engine, *, with_dossiers: bool, today: bool = False) -> DemoDatabase:
+    """Load the demo into the empty database behind `engine`, and commit: the structure after the
+    reorganisation (no dossiers), the first half of 2025 with its dossiers (`with_dossiers`), or the whole
+    story as `ntm demo` loads it (`today`)."""
     with Session(engine) as session:
-        demo = load_demo(session, LOADED_AT, hash_method=CHEAP_HASH_METHOD)
         world = None
-        if with_dossiers:
+        if today:
+            demo = load_demo(session, LOADED_AT, hash_method=CHEAP_HASH_METHOD, reform=False)
+            story = load_demo_story(session, demo)
+            world = DemoWorld(
+                dossiers={name: d.id for name, d in story.items()},
+                units={name: unit.id for name, unit in demo.communes.items()},
+                new_units={name: unit.id for name, unit in demo.new_communes.items()},
+            )
+        elif with_dossiers:
+            demo = load_demo(session, LOADED_AT, hash_method=CHEAP_HASH_METHOD, reform=False)
             made = load_demo_dossiers(session, demo)
             world = DemoWorld(
                 dossiers={d.unit.name: d.id for d in made},
                 units={name: unit.id for name, unit in demo.communes.items()},
-                new_units={name: unit.id for name, unit in demo.new_communes.items()},
+                new_units={},
             )
+        else:
+            demo = load_demo(session, LOADED_AT, hash_method=CHEAP_HASH_METHOD)
         session.commit()
         return DemoDatabase(engine=engine, ids=DemoIds.of(demo), world=world)

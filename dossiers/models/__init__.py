@@ -12,6 +12,7 @@ from dossiers.models.recognition import (
     Reassessment,
     Recognition,
 )
+from dossiers.models.reorganisation import Reorganisation
 from dossiers.models.reports import ReportSubmission
 from dossiers.models.units import Unit, find_unit, unit_lineage
 
@@ -35,6 +36,7 @@ __all__ = [
     "OwnershipRemark",
     "Reassessment",
     "Recognition",
+    "Reorganisation",
     "ReportSubmission",
     "RoleAssignment",
     "SupplementItem",

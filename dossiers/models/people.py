@@ -25,8 +25,16 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
+    #: the last day it acted (a reorganisation moved or dissolved it); None while it exists
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    #: the department that took over its work, when it was moved rather than dissolved
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
 
     unit: Mapped[Unit] = relationship()
+    successor: Mapped[Department | None] = relationship(remote_side=[id])
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_to is None or day <= self.valid_to
 
     def __repr__(self) -> str:
         return f"<Department {self.name!r}>"

@@ -100,6 +100,9 @@ class Recognition(Base):
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     #: the revocation case currently or last opened against it
     revocation_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    #: carried to a merged unit by a reorganisation (Official Letter 267/BNN-VPDP), with the reasoning
+    reorganisation_id: Mapped[int | None] = mapped_column(ForeignKey("reorganisations.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
     unit: Mapped[Unit] = relationship()
     dossier: Mapped[Dossier | None] = relationship(foreign_keys=[dossier_id])

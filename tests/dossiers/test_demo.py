@@ -7,14 +7,17 @@ once per session by the same `load_demo` (the `demo` fixture).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossiers.demo import DemoData, load_demo
-from dossiers.models import Department, Ownership, Unit, User
+from dossiers.models import Department, Dossier, Ownership, Recognition, Unit, User
 from tests.demo_database import DemoWorld
-from workflow.vocabulary import Role, UnitKind
+from workflow.vocabulary import RecognitionLevel, Role, UnitKind
+
+NOW = dt.datetime(2025, 1, 2, 2, 0, tzinfo=dt.UTC)
 
 
 def _counts(session: Session) -> tuple[int, int, int, int]:
@@ -67,10 +70,84 @@ def test_demo_dossiers_cover_a_spread_of_states_and_load_once(
     dossiers = load_demo_dossiers(session, demo)
     assert {d.unit.name: d.id for d in dossiers} == demo_world.dossiers  # the session's load made them
     states = {d.unit.name: d.state for d in dossiers}
-    assert states["Lê Lai"] == "recognised"
-    assert states["Đức Long"] == "returned"
-    assert len(set(states.values())) >= 6
+    assert states == {
+        "Đức Xuân": "under_appraisal",
+        "Lê Lợi": "consultation",
+        "Vân Trình": "self_assessment",
+        "Lê Lai": "forwarded",
+        "Đức Long": "returned",
+    }
     assert all(replayed_state(session, d) == d.state for d in dossiers)
-    thach_an = next(d for d in dossiers if d.unit is demo.new_communes["Thạch An"])
-    assert thach_an.authority_unit is demo.province
+    assert all(d.route == "commune-via-district" and d.authority_unit is demo.district for d in dossiers)
     assert [d.id for d in load_demo_dossiers(session, demo)] == [d.id for d in dossiers]
+
+
+# --- true to seed 004 --------------------------------------------------------------------------------
+
+#: seed 004 (Kế hoạch NTM huyện Thạch An năm 2025), mục II.2.a, verbatim
+SEED_RECOGNISED = (
+    "Duy trì và củng cố các tiêu chí nông thôn mới 02 xã (Lê Lai, Đức Long) "
+    "đã được công nhận đạt chuẩn nông thôn mới giai đoạn 2016-2020."
+)
+SEED_TARGETS = "Phấn đấu năm 2025 có 03 xã đạt chuẩn nông thôn mới: xã Đức Xuân; xã Lê Lợi, xã Vân Trình."
+SEED_HAMLETS = "xã Đức Xuân: 05 xóm; xã Vân Trình: 09 xóm; xã Lê Lợi: 06 xóm"
+SEED_MODEL_HAMLETS = "xã Lê Lai: 01 xóm trở lên; xã Đức Long: 01 xóm"
+
+
+def _names(text: str) -> set[str]:
+    inside = re.search(r"\(([^)]*)\)", text)
+    if inside and "xã" not in inside.group(1):
+        return {name.strip() for name in inside.group(1).split(",")}
+    return {name.strip(" .;") for name in re.findall(r"xã ([^;,.:]+)", text.split(":", 1)[1])}
+
+
+def test_the_2025_targets_and_prior_recognitions_are_seed_004s(session: Session, demo_today: DemoWorld) -> None:
+    from dossiers.demo_dossiers import _scenarios
+
+    demo = load_demo(session, NOW, reform=False)  # finds everything: the seed's data as the demo reads it
+    assert _names(SEED_TARGETS) == {"Đức Xuân", "Lê Lợi", "Vân Trình"}
+    assert set(demo.targets["commune-ntm"]) == _names(SEED_TARGETS)
+    assert set(demo.targets["commune-advanced"]) == _names(SEED_RECOGNISED) == {"Lê Lai", "Đức Long"}
+    hamlets = {name: int(n) for name, n in re.findall(r"xã ([^:;]+): (\d+) xóm", SEED_HAMLETS)}
+    assert demo.targets["hamlet-ntm"] == hamlets == {"Đức Xuân": 5, "Vân Trình": 9, "Lê Lợi": 6}
+    models = {name: int(n) for name, n in re.findall(r"xã ([^:;]+): (\d+) xóm", SEED_MODEL_HAMLETS)}
+    assert demo.targets["hamlet-model"] == models
+
+    # the recognitions held before 2021: exactly the seed's two communes, NTM, in 2016-2020
+    prior = session.scalars(
+        select(Recognition).where(Recognition.dossier_id.is_(None), Recognition.reorganisation_id.is_(None))
+    ).all()
+    assert {r.unit.name for r in prior} == _names(SEED_RECOGNISED)
+    assert all(r.level == RecognitionLevel.COMMUNE_NTM and 2016 <= r.year <= 2020 for r in prior)
+    # the 2025 NTM dossiers are the seed's three targets; the nâng cao ones its two recognised communes
+    by_level = {
+        level: {s.unit.name for s in _scenarios(demo) if s.level == level}
+        for level in (RecognitionLevel.COMMUNE_NTM, RecognitionLevel.COMMUNE_ADVANCED)
+    }
+    assert by_level[RecognitionLevel.COMMUNE_NTM] == _names(SEED_TARGETS)
+    assert by_level[RecognitionLevel.COMMUNE_ADVANCED] == _names(SEED_RECOGNISED)
+    dossiers = {name: session.get(Dossier, dossier_id) for name, dossier_id in demo_today.dossiers.items()}
+    assert {name for name, d in dossiers.items() if d and d.year == 2025 and d.level == "commune-ntm"} == _names(
+        SEED_TARGETS
+    )
+    # nothing in the 2025 demo is recognised NTM (the seed's contradiction of the old demo)
+    assert not session.scalars(select(Recognition).where(Recognition.dossier_id.is_not(None))).all()
+
+
+def test_the_demo_today_runs_on_the_province_route_and_has_a_2026_cycle(
+    session: Session, demo_today: DemoWorld
+) -> None:
+    dossiers = {name: session.get(Dossier, dossier_id) for name, dossier_id in demo_today.dossiers.items()}
+    assert all(d is not None and d.route == "commune-to-province" for d in dossiers.values())
+    assert {name: d.unit.name for name, d in dossiers.items() if d} == {
+        "Đức Xuân": "Đông Khê",
+        "Lê Lợi": "Đức Long",
+        "Vân Trình": "Thạch An",
+        "Lê Lai": "Thạch An",
+        "Đức Long": "Đức Long",
+        "Canh Tân 2026": "Canh Tân",
+        "Kim Đồng 2026": "Kim Đồng",
+    }
+    cycle = dossiers["Canh Tân 2026"]
+    assert cycle is not None and cycle.year == 2026 and cycle.criteria_set.code == "xa-ntm-2026"
+    assert cycle.state == "self_assessment" and cycle.unit.commune_group == "nhom-3"

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.demo_database import DemoWorld
-from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
+from tests.web.workspace_demo import ACTING_AT, TODAY_AT, form_html, fresh, sign_in, version_in
 from web.csrf_recovery import DOSSIER_FORMS
 
 AGAIN = "vui lòng kiểm tra rồi gửi lại"
@@ -68,8 +68,9 @@ def test_a_dossier_form_comes_back_with_what_was_typed(
     assert fresh(session, le_loi).version == version
 
 
-def test_the_registration_form_comes_back(app: Flask, client: FlaskClient, world: DemoWorld) -> None:
-    unit = world.new_units["Minh Khai"]
+def test_the_registration_form_comes_back(app: Flask, client: FlaskClient, demo_today: DemoWorld) -> None:
+    app.config["NTM_CLOCK"] = lambda: TODAY_AT
+    unit = demo_today.new_units["Minh Khai"]
     sign_in(client, "xa2025.minhkhai")
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"/don-vi/{unit}/dang-ky", data={"level": "xa_ntm", "year": "2031", "criteria_set": "1"})

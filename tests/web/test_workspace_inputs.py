@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from dossiers.procedure_facts import tasks_of
 from tests.demo_database import DemoWorld
-from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
+from tests.web.workspace_demo import ACTING_AT, TODAY_AT, form_html, fresh, sign_in, version_in
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +110,9 @@ def test_bad_appraisal_answers(client: FlaskClient, session: Session, demo_world
     assert fresh(session, duc_xuan).version == version
 
 
-def test_bad_registrations_and_urls(client: FlaskClient, session: Session, demo_world: DemoWorld) -> None:
+def test_bad_registrations_and_urls(app: Flask, client: FlaskClient, session: Session, demo_today: DemoWorld) -> None:
+    app.config["NTM_CLOCK"] = lambda: TODAY_AT
+    demo_world = demo_today
     unit_id = demo_world.new_units["Minh Khai"]
     sign_in(client, "xa2025.minhkhai")
     url = f"/don-vi/{unit_id}/dang-ky"
@@ -132,6 +134,6 @@ def test_bad_registrations_and_urls(client: FlaskClient, session: Session, demo_
     assert client.get("/ho-so/abc").status_code == 404
     assert client.post(f"/ho-so/{demo_world.dossiers['Lê Lợi']}/khong-co").status_code == 404
     assert client.get(f"/ho-so/{demo_world.dossiers['Lê Lợi']}/bieu-quyet").status_code == 405
-    sign_in(client, "xa.leloi")
+    sign_in(client, "xa2025.duclong")
     page = client.get(f"/ho-so/{demo_world.dossiers['Lê Lợi']}?chi-tieu=<script>alert(1)</script>")
     assert page.status_code == 200 and "<script>alert(1)</script>" not in page.get_data(as_text=True)

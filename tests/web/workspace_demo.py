@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from dossiers.demo import DEMO_PASSWORD
 from dossiers.models import Dossier, User
 
-#: when the pages act: after every demo event (the demo is loaded at the conftest's NOW)
-ACTING_AT = dt.datetime(2025, 9, 15, 2, 0, tzinfo=dt.UTC)
+#: a working day of June 2025: huyện Thạch An still exists (the demo_world fixture is the first half of 2025)
+ACTING_AT = dt.datetime(2025, 6, 16, 2, 0, tzinfo=dt.UTC)
+#: a working day of late 2026, for the whole demo story (`demo_today`): no district, the 2026 cycle running
+TODAY_AT = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
 
 
 def sign_in(client: FlaskClient, username: str) -> None:
