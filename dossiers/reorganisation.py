@@ -423,13 +423,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _held_level(session: Session, unit: Unit) -> RecognitionLevel | None:
-    """The highest commune level the unit (or what it was formed from, for a unit already merged once) holds."""
-    territory = load_territory(session, [unit.id], lineage=True)
-    ids = [unit.id, *(p.id for p in territory.all_predecessors(unit.id))]
+    """The highest commune level the unit itself holds (a recognition carried to it by an earlier
+    reorganisation is its own): what Official Letter 267 asks of each unit merged."""
     levels = {
         RecognitionLevel(level)
         for level in session.scalars(
-            select(Recognition.level).where(Recognition.unit_id.in_(ids), Recognition.revoked_on.is_(None))
+            select(Recognition.level).where(Recognition.unit_id == unit.id, Recognition.revoked_on.is_(None))
         )
     }
     held = [lv for lv in COMMUNE_LEVEL_ORDER if lv in levels]
