@@ -123,11 +123,24 @@ class ReorganisationPlan:
         return self.effective_on - dt.timedelta(days=1)
 
 
+def _check_lengths(entry: dict[str, Any], limits: dict[str, int]) -> None:
+    too_long = [f"«{key}» dài quá {n} ký tự" for key, n in limits.items() if len(str(entry.get(key) or "")) > n]
+    if too_long:
+        raise ReorganisationError(too_long)
+
+
 def plan_from_dict(raw: dict[str, Any]) -> ReorganisationPlan:
     """Read a plan (the YAML format of `dossiers/data/reorganisations/`); a clear error for what is missing."""
     problems = [f"thiếu mục «{key}»" for key in ("code", "name", "basis", "province", "effective_on") if key not in raw]
     if problems:
         raise ReorganisationError(problems)
+    for key in ("merges", "departments", "dissolved"):
+        if not isinstance(raw.get(key) or [], list):
+            raise ReorganisationError([f"mục «{key}» phải là một danh sách"])
+    _check_lengths(raw, {"code": 80, "name": 300, "province": 16})
+    for entry in raw.get("merges") or ():
+        if isinstance(entry, dict):
+            _check_lengths(entry, {"name": 200, "code": 16, "commune_group": 20, "note": 500})
     effective = raw["effective_on"]
     if isinstance(effective, str):
         try:
@@ -136,12 +149,16 @@ def plan_from_dict(raw: dict[str, Any]) -> ReorganisationPlan:
             raise ReorganisationError([f"ngày hiệu lực «{effective}» không hợp lệ (YYYY-MM-DD)"]) from error
     if not isinstance(effective, dt.date):
         raise ReorganisationError(["ngày hiệu lực phải là một ngày (YYYY-MM-DD)"])
+    if any(not isinstance(e, dict) for key in ("merges", "departments") for e in raw.get(key) or ()):
+        raise ReorganisationError(["mỗi dòng của «merges» và «departments» phải là một bảng (khóa: giá trị)"])
     merges = []
     for entry in raw.get("merges") or ():
         try:
             kind = UnitKind(entry.get("kind", UnitKind.COMMUNE.value))
         except ValueError as error:
             raise ReorganisationError([f"loại đơn vị «{entry.get('kind')}» không có"]) from error
+        if not isinstance(entry.get("from") or [], list):
+            raise ReorganisationError([f"đơn vị mới «{entry.get('name')}»: «from» phải là danh sách mã"])
         sources = tuple(str(code) for code in entry.get("from") or ())
         if not entry.get("name") or not sources:
             raise ReorganisationError([f"đơn vị mới {entry!r}: cần «name» và «from»"])
@@ -172,14 +189,26 @@ def plan_from_dict(raw: dict[str, Any]) -> ReorganisationPlan:
     )
 
 
+def plan_from_text(text: str, origin: str = "phương án") -> ReorganisationPlan:
+    """A plan from its YAML text (a file, a form); anything malformed is a `ReorganisationError`."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ReorganisationError([f"{origin}: YAML không hợp lệ ({error})"]) from error
+    if not isinstance(raw, dict):
+        raise ReorganisationError([f"{origin} không phải một phương án sắp xếp (cần các mục code, name, …)"])
+    try:
+        return plan_from_dict(raw)
+    except (TypeError, AttributeError, KeyError) as error:
+        raise ReorganisationError([f"{origin}: cấu trúc không đúng ({error})"]) from error
+
+
 def load_plan(path: Path) -> ReorganisationPlan:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise ReorganisationError([f"không đọc được tệp {path}: {error}"]) from error
-    if not isinstance(raw, dict):
-        raise ReorganisationError([f"tệp {path} không phải một phương án sắp xếp"])
-    return plan_from_dict(raw)
+    return plan_from_text(text, f"tệp {path}")
 
 
 def builtin_plan_path(name: str) -> Path:

@@ -1,7 +1,9 @@
 """Administration pages: e-mails the system could not deliver, and sending them again; accounts (reset a
-password, lock or unlock an account)."""
+password, lock or unlock an account); reorganisations of the territory (dry run, then apply)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,7 +13,11 @@ from werkzeug.wrappers import Response
 
 from dossiers.access import is_admin
 from dossiers.accounts import MIN_PASSWORD_LENGTH, PasswordRejectedError, reset_password, set_active
-from dossiers.models import User
+from dossiers.demo import REFORM_PLAN
+from dossiers.models import Reorganisation, User
+from dossiers.reorganisation import ReorganisationError, ReorganisationPlan, builtin_plan_path, plan_from_text
+from dossiers.reorganisation import apply as reorganisation_apply
+from dossiers.reorganisation import preview as reorganisation_preview
 from notifications.models import MessageStatus
 from notifications.outbox import failed_messages, list_messages, retry_message
 from web.clock import request_now
@@ -105,3 +111,90 @@ def activation(user_id: int) -> Response:
     session.commit()
     flash(f"Đã {'mở khóa' if active else 'khóa'} tài khoản {user.username}.", "success")
     return redirect(url_for("admin.users"))
+
+
+# --- reorganisations of the territory ---------------------------------------------------------------
+
+REORGANISATION_SECTIONS = (
+    ("units", "Đơn vị hành chính"),
+    ("departments", "Phòng, ban, sở"),
+    ("recognitions", "Công nhận (Công văn 267/BNN-VPĐP)"),
+    ("dossiers", "Hồ sơ đang xử lý được chuyển giao"),
+)
+#: the largest plan accepted from the form (a province's plan is a few kilobytes)
+MAX_PLAN_CHARS = 200_000
+
+
+def _reorganisation_page(
+    *,
+    plan_text: str = "",
+    changes: dict[str, Any] | None = None,
+    errors: list[str] | None = None,
+    plan: ReorganisationPlan | None = None,
+    status: int = 200,
+) -> str | tuple[str, int]:
+    session = request_session()
+    html = render_template(
+        "admin_reorganisation.html",
+        applied=session.scalars(select(Reorganisation).order_by(Reorganisation.effective_on, Reorganisation.id)).all(),
+        builtin=builtin_plan_path(REFORM_PLAN).read_text(encoding="utf-8"),
+        plan_text=plan_text,
+        plan=plan,
+        changes=changes,
+        errors=errors or [],
+        sections=REORGANISATION_SECTIONS,
+    )
+    return (html, status) if status != 200 else html
+
+
+@bp.route("/sap-xep")
+@login_required
+def reorganisations() -> str | tuple[str, int]:
+    """Reorganisations applied, and a plan to try: the dry run shows every change before anything is saved."""
+    _admin()
+    return _reorganisation_page()
+
+
+def _posted_plan() -> tuple[str, ReorganisationPlan]:
+    text = request.form.get("plan", "")
+    if len(text) > MAX_PLAN_CHARS:
+        raise ReorganisationError([f"phương án dài quá {MAX_PLAN_CHARS} ký tự"])
+    if not text.strip():
+        raise ReorganisationError(["chưa nhập phương án"])
+    return text, plan_from_text(text)
+
+
+@bp.route("/sap-xep/xem-truoc", methods=["POST"])
+@login_required
+def preview_reorganisation() -> str | tuple[str, int]:
+    _admin()
+    session = request_session()
+    text = request.form.get("plan", "")[:MAX_PLAN_CHARS]
+    try:
+        text, plan = _posted_plan()
+        changes = reorganisation_preview(session, plan, request_now())
+    except ReorganisationError as error:
+        session.rollback()
+        return _reorganisation_page(plan_text=text, errors=error.problems, status=422)
+    session.rollback()
+    return _reorganisation_page(plan_text=text, changes=changes, plan=plan)
+
+
+@bp.route("/sap-xep/ap-dung", methods=["POST"])
+@login_required
+def apply_reorganisation() -> Response | str | tuple[str, int]:
+    actor = _admin()
+    session = request_session()
+    text = request.form.get("plan", "")[:MAX_PLAN_CHARS]
+    try:
+        text, plan = _posted_plan()
+        if request.form.get("confirm") != plan.code:
+            raise ReorganisationError([f"hãy xem trước, rồi xác nhận bằng mã phương án «{plan.code}»"])
+        record = reorganisation_apply(session, plan, actor, request_now())
+    except ReorganisationError as error:
+        session.rollback()
+        return _reorganisation_page(plan_text=text, errors=error.problems, status=422)
+    session.commit()
+    moved = len(record.changes.get("transferred") or [])
+    flash(f"Đã áp dụng «{record.name}»: {moved} hồ sơ được chuyển giao.", "success")
+    return redirect(url_for("admin.reorganisations"))

@@ -19,7 +19,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from dossiers.db import Base
+from dossiers.demo import REFORM_PLAN
 from dossiers.models import Dossier
+from dossiers.reorganisation import builtin_plan_path
 from dossiers.settings import Settings
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import ACTING_AT, sign_in, user
@@ -44,6 +46,10 @@ WRITTEN = (
     "dossiers", "evidence", "model_conditions", "recognitions", "reassessments", "supplement_items",
     "supplement_requests", "users", "role_assignments", "outbox_messages",
 )  # fmt: skip
+
+
+#: the built-in plan of 1/7/2025, for the reorganisation forms
+REFORM_PLAN_TEXT = builtin_plan_path(REFORM_PLAN).read_text(encoding="utf-8")
 
 
 def snapshot(connection: Connection) -> dict[str, object]:
@@ -104,6 +110,8 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         "admin.reset": {"password": "mot-mat-khau-moi-kha-dai"},
         "admin.activation": {"active": "1"},
         "admin.retry": {},
+        "admin.preview_reorganisation": {"plan": REFORM_PLAN_TEXT},
+        "admin.apply_reorganisation": {"plan": REFORM_PLAN_TEXT, "confirm": REFORM_PLAN},
     }  # fmt: skip
 
 
@@ -141,6 +149,7 @@ POSTS = [
     "workspace.record_survey", "workspace.record_vote", "workspace.record_announcement",
     "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry",
+    "admin.preview_reorganisation", "admin.apply_reorganisation",
 ]  # fmt: skip
 
 

@@ -7,21 +7,22 @@ import datetime as dt
 import click
 
 from dossiers.demo import DEMO_PASSWORD, load_demo
-from dossiers.demo_dossiers import load_demo_dossiers
+from dossiers.demo_dossiers import load_demo_story
 from web.session import session_scope
 from workflow.vocabulary import ROLE_LABELS
 
 
 @click.command("demo")
 def demo() -> None:
-    """Nạp dữ liệu mẫu: tỉnh Cao Bằng, huyện Thạch An (13 xã), phòng ban, người dùng, hồ sơ 2025."""
+    """Nạp dữ liệu mẫu: huyện Thạch An năm 2025 (seed 004), sắp xếp 1/7/2025, chu kỳ 2026 (idempotent)."""
     with session_scope() as session:
-        data = load_demo(session, dt.datetime.now(dt.UTC))
-        dossiers = load_demo_dossiers(session, data)
+        data = load_demo(session, dt.datetime.now(dt.UTC), reform=False)
+        story = load_demo_story(session, data)
+        moved = len((data.reorganisation.changes.get("transferred") or []) if data.reorganisation else [])
         click.echo(
-            f"Đã nạp: tỉnh {data.province.name}, huyện {data.district.name} ({len(data.communes)} xã), "
-            f"{len(data.new_communes)} xã sau sắp xếp 1/7/2025, {len(data.users)} người dùng, "
-            f"{len(dossiers)} hồ sơ 2025."
+            f"Đã nạp: tỉnh {data.province.name}, huyện {data.district.name} ({len(data.communes)} xã, đến 30/06/2025), "
+            f"sắp xếp 01/07/2025 ({len(data.new_communes)} xã mới, {moved} hồ sơ chuyển giao), "
+            f"{len(data.users)} người dùng, {len(story)} hồ sơ."
         )
         click.echo(f"Mật khẩu của mọi tài khoản mẫu: {DEMO_PASSWORD}")
         click.echo("Một số tài khoản (mỗi xã, phòng, ban có tài khoản riêng):")
@@ -30,19 +31,18 @@ def demo() -> None:
             click.echo(f"  {username:<22} {ROLE_LABELS[user.roles[0].role]:<28} {user.full_name}")
 
 
-#: one account per role, and both routes (with and without the district tier)
+#: accounts with something to do today (the province's route after 1/7/2025); the README says what
 SHOWCASE = (
-    "admin",
-    "xa.lelai",
-    "mttq.lelai",
-    "phong.nn-ptnt",
-    "phong.tn-mt",
-    "dieuphoi.thachan",
-    "chutich.thachan",
-    "dieuphoi.caobang",
-    "chutich.caobang",
+    "xa2025.canhtan",
+    "mttq2025.duclong",
+    "xa2025.duclong",
     "xa2025.thachan",
     "so.so-nn-mt",
+    "so.so-yt",
+    "dieuphoi.caobang",
+    "chutich.caobang",
+    "admin",
+    "xa.lelai",
 )
 
 
