@@ -17,13 +17,16 @@ from dossiers.models import (
     AppraisalItem,
     AppraisalTask,
     AuditEvent,
+    CriteriaSet,
     Department,
     Dossier,
     Indicator,
     Ownership,
     Recognition,
     Reorganisation,
+    RoleAssignment,
     Unit,
+    User,
 )
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import (
@@ -40,7 +43,7 @@ from tests.demo_database import CHEAP_HASH_METHOD, DemoWorld
 from workflow.calendar import WorkingCalendar, local_midnight
 from workflow.errors import NotPermitted
 from workflow.rules import NO_CONSTRUCTION_DEBT
-from workflow.vocabulary import RecognitionLevel
+from workflow.vocabulary import RecognitionLevel, Role
 
 EFFECTIVE = dt.date(2025, 7, 1)
 AFTER = dt.datetime(2025, 7, 15, 2, 0, tzinfo=dt.UTC)  # 09:00 on a Tuesday in Hanoi
@@ -247,3 +250,33 @@ def test_a_plan_that_does_not_fit_is_refused_with_what_to_fix(
         preview(session, plan, now)
     assert session.scalar(select(Reorganisation.id).where(Reorganisation.code == "x")) is None
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == TRANSFER_ACTION)).all() == []
+
+
+def test_a_hamlet_dossier_goes_from_the_district_chairman_to_the_merged_commune(
+    session: Session, demo: DemoData, demo_world: DemoWorld
+) -> None:
+    hamlet = demo.hamlets["Đức Xuân"][0]
+    hamlet_set = session.scalars(select(CriteriaSet).where(CriteriaSet.code == "thon-ntm-cao-bang")).first()
+    assert hamlet_set is not None
+    officer = User(username="thon.bantan", full_name="Trưởng thôn Bản Tấn", email="t@demo.ntm.vn", password_hash="x")
+    officer.roles.append(RoleAssignment(role=Role.UNIT_OFFICER, unit=hamlet))
+    session.add(officer)
+    session.flush()
+    opened = handle(
+        session,
+        officer,
+        dt.datetime(2025, 6, 2, 2, 0, tzinfo=dt.UTC),
+        c.Register(unit_id=hamlet.id, level=RecognitionLevel.HAMLET_NTM, year=2025, criteria_set_id=hamlet_set.id),
+    ).opened()
+    assert (opened.authority_unit_id, opened.decider_unit_id) == (demo.communes["Đức Xuân"].id, demo.district.id)
+    apply_demo_reform(session, demo, hash_method=CHEAP_HASH_METHOD)
+    session.expire_all()
+    moved = session.get(Dossier, opened.id)
+    dong_khe = demo.new_communes["Đông Khê"]
+    assert moved is not None and moved.unit_id == hamlet.id and moved.unit.parent_id == dong_khe.id
+    assert (moved.authority_unit_id, moved.decider_unit_id, moved.route) == (
+        dong_khe.id,
+        dong_khe.id,
+        "hamlet-to-commune",
+    )
+    assert [e.action for e in moved.events][-1] == TRANSFER_ACTION
