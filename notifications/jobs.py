@@ -33,7 +33,7 @@ from notifications.models import (
     OutboxMessage,
 )
 from notifications.obligations import Obligation, open_obligations, reminder_window
-from notifications.rendering import render_email, sender_domain
+from notifications.rendering import render_email, render_notice, sender_domain
 from notifications.rules import RuleBook, load_calendar
 from notifications.transport import PermanentDeliveryError, TemporaryDeliveryError, Transport
 from workflow.calendar import WorkingCalendar, local_date, local_time
@@ -234,7 +234,7 @@ def _cancel_empty_messages(session: Session, now: dt.datetime) -> int:
     ).all()
     cancelled = 0
     for message in messages:
-        if not any(item.status == ItemStatus.QUEUED for item in message.items):
+        if message.body is None and not any(item.status == ItemStatus.QUEUED for item in message.items):
             message.status = MessageStatus.CANCELLED
             message.last_error = "mọi nội dung đã được hủy trước khi gửi"
             cancelled += 1
@@ -369,14 +369,17 @@ def _deliver_one(
         .execution_options(populate_existing=True)
     ).one()
     items = [item for item in message.items if item.status == ItemStatus.QUEUED]
-    if not items:
+    if not items and message.body is None:
         message.status = MessageStatus.CANCELLED.value
         report.cancelled += 1
         session.commit()
         return True
     keep_going = True
     try:
-        email = render_email(message, items, sender=sender, now=now)
+        if message.body is not None:
+            email = render_notice(message, sender=sender, now=now)
+        else:
+            email = render_email(message, items, sender=sender, now=now)
         message.subject = email.subject
         transport.send(email.message)
     except TemporaryDeliveryError as exc:

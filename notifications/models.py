@@ -118,6 +118,10 @@ class OutboxMessage(Base):
     #: the Message-ID header, fixed at creation so a resend after a crash carries the same one
     message_id_header: Mapped[str] = mapped_column(String(250), unique=True)
     subject: Mapped[str | None] = mapped_column(Text)
+    #: a notice written once (a reorganisation's, for instance), sent as it is rather than rendered from items
+    body: Mapped[str | None] = mapped_column(Text)
+    #: what such a notice is about, for this person ("reorganisation:3:user:17"): nobody is told twice
+    notice_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column()
     claimed_at: Mapped[dt.datetime | None] = mapped_column()
     sent_at: Mapped[dt.datetime | None] = mapped_column()

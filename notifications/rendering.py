@@ -101,6 +101,21 @@ def render_email(
     return RenderedEmail(subject=subject, message=email)
 
 
+def render_notice(message: OutboxMessage, *, sender: str, now: dt.datetime) -> RenderedEmail:
+    """A notice written once (`OutboxMessage.body`), as a plain-text e-mail with the usual headers."""
+    subject = message.subject or "Thông báo của hệ thống Hồ sơ nông thôn mới"
+    email = MIMEMultipart("alternative")
+    email["Subject"] = cast(str, Header(subject, "utf-8"))
+    email["From"] = _address(sender)
+    email["To"] = formataddr((message.to_name, message.to_address), charset="utf-8")
+    email["Date"] = format_datetime(now.astimezone(LOCAL_TZ))
+    email["Message-ID"] = message.message_id_header
+    email["Auto-Submitted"] = "auto-generated"
+    email["X-NTM-Outbox-Message"] = str(message.id)
+    email.attach(MIMEText(message.body or "", "plain", "utf-8"))
+    return RenderedEmail(subject=subject, message=email)
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str

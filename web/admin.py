@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,7 +18,9 @@ from dossiers.models import Reorganisation, User
 from dossiers.reorganisation import ReorganisationError, ReorganisationPlan, builtin_plan_path, plan_from_text
 from dossiers.reorganisation import apply as reorganisation_apply
 from dossiers.reorganisation import preview as reorganisation_preview
+from dossiers.settings import Settings
 from notifications.models import MessageStatus
+from notifications.notices import queue_reorganisation_notices
 from notifications.outbox import failed_messages, list_messages, retry_message
 from web.clock import request_now
 from web.session import request_session
@@ -191,10 +193,14 @@ def apply_reorganisation() -> Response | str | tuple[str, int]:
         if request.form.get("confirm") != plan.code:
             raise ReorganisationError([f"hãy xem trước, rồi xác nhận bằng mã phương án «{plan.code}»"])
         record = reorganisation_apply(session, plan, actor, request_now())
+        settings: Settings = current_app.config["NTM_SETTINGS"]
+        told = queue_reorganisation_notices(
+            session, record, request_now(), sender=settings.mail_sender, base_url=settings.base_url
+        )
     except ReorganisationError as error:
         session.rollback()
         return _reorganisation_page(plan_text=text, errors=error.problems, status=422)
     session.commit()
     moved = len(record.changes.get("transferred") or [])
-    flash(f"Đã áp dụng «{record.name}»: {moved} hồ sơ được chuyển giao.", "success")
+    flash(f"Đã áp dụng «{record.name}»: {moved} hồ sơ được chuyển giao, {told} người được báo tin.", "success")
     return redirect(url_for("admin.reorganisations"))

@@ -6,7 +6,8 @@ Create Date: 2026-11-30 12:00:00.000000
 
 A reorganisation (units merged, a district dissolved, departments moved) is a row with its plan and
 the changes it made; a department gets the last day it acted and its successor; a recognition carried
-to a merged unit names the reorganisation and the reasoning (Official Letter 267/BNN-VPDP).
+to a merged unit names the reorganisation and the reasoning (Official Letter 267/BNN-VPDP); an outbox
+message may carry a notice written once (its body), keyed so that nobody is told twice.
 """
 
 import sqlalchemy as sa
@@ -44,6 +45,10 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f('fk_departments_successor_id_departments'), 'departments', ['successor_id'], ['id']
         )
+    with op.batch_alter_table('outbox_messages') as batch_op:
+        batch_op.add_column(sa.Column('body', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('notice_key', sa.String(length=200), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_outbox_messages_notice_key'), ['notice_key'])
     with op.batch_alter_table('recognitions') as batch_op:
         batch_op.add_column(sa.Column('reorganisation_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
@@ -60,6 +65,10 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_recognitions_reorganisation_id_reorganisations'), type_='foreignkey')
         batch_op.drop_column('note')
         batch_op.drop_column('reorganisation_id')
+    with op.batch_alter_table('outbox_messages') as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_outbox_messages_notice_key'), type_='unique')
+        batch_op.drop_column('notice_key')
+        batch_op.drop_column('body')
     with op.batch_alter_table('departments') as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_departments_successor_id_departments'), type_='foreignkey')
         batch_op.drop_column('successor_id')

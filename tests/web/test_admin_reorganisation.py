@@ -50,7 +50,7 @@ def test_preview_then_apply_the_1_7_2025_reorganisation(
     done = client.post("/quan-tri/sap-xep/ap-dung", data={"plan": plan, "confirm": "cao-bang-2025-07-01"})
     assert done.status_code == 302
     listed = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "5 hồ sơ được chuyển giao" in listed and "01/07/2025" in listed
+    assert "5 hồ sơ được chuyển giao" in listed and "01/07/2025" in listed and "người được báo tin" in listed
     session.expire_all()
     moved = session.get(Dossier, duc_xuan)
     assert moved is not None and moved.unit.name == "Đông Khê" and moved.route == "commune-to-province"

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from dossiers.access import is_admin
 from dossiers.models import Reorganisation, User
 from dossiers.reorganisation import ReorganisationError, apply, load_plan, preview
+from dossiers.settings import Settings
+from notifications.notices import queue_reorganisation_notices
 from web.session import session_scope
 
 SECTIONS = (
@@ -81,7 +84,11 @@ def apply_command(path: Path, username: str, yes: bool) -> None:
             record = apply(session, plan, user, dt.datetime.now(dt.UTC))
         except ReorganisationError as error:
             raise click.ClickException("Không áp dụng được: " + "; ".join(error.problems)) from error
-        click.echo(f"Đã áp dụng «{record.name}» (số {record.id}).")
+        settings: Settings = current_app.config["NTM_SETTINGS"]
+        told = queue_reorganisation_notices(
+            session, record, dt.datetime.now(dt.UTC), sender=settings.mail_sender, base_url=settings.base_url
+        )
+        click.echo(f"Đã áp dụng «{record.name}» (số {record.id}); {told} thư thông báo chờ gửi.")
         echo_changes(record.changes)
 
 
