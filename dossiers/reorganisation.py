@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,8 @@ def _unit_in_force(session: Session, code: str, day: dt.date, kinds: tuple[UnitK
     return next((u for u in session.scalars(query.order_by(Unit.id)) if u.is_valid_on(day)), None)
 
 
-def _people(session: Session, *, unit_ids: set[int] = frozenset(), department_ids: set[int] = frozenset()) -> set[int]:  # type: ignore[assignment]
+def _people(session: Session, *, unit_ids: Collection[int] = (), department_ids: Collection[int] = ()) -> set[int]:
+    """The active users holding a role on these units or departments."""
     query = select(RoleAssignment.user_id).join(User, User.id == RoleAssignment.user_id).where(User.active.is_(True))
     found: set[int] = set()
     if unit_ids:
@@ -365,7 +367,7 @@ def _apply(session: Session, plan: ReorganisationPlan, actor: User | None, now: 
             if owner
             else None
         )
-        if department is None:
+        if department is None or owner is None:
             problems.append(f"không có phòng, ban «{move.code}» của đơn vị mã {move.unit_code}")
             continue
         successor = None
@@ -389,13 +391,13 @@ def _apply(session: Session, plan: ReorganisationPlan, actor: User | None, now: 
                     row.department_id = successor.id
                     repointed += 1
             changes.departments.append(
-                f"{department.name} ({_label(owner)}) chuyển giao cho {successor.name}"  # type: ignore[arg-type]
+                f"{department.name} ({_label(owner)}) chuyển giao cho {successor.name}"
                 + (f"; {repointed} dòng phân công chỉ tiêu chuyển theo" if repointed else "")
                 + f"; {len(officers)} tài khoản thôi thẩm tra từ {day:%d/%m/%Y}"
             )
         else:
             changes.departments.append(
-                f"Giải thể {department.name} ({_label(owner)}); {len(officers)} tài khoản thôi thẩm tra "  # type: ignore[arg-type]
+                f"Giải thể {department.name} ({_label(owner)}); {len(officers)} tài khoản thôi thẩm tra "
                 f"từ {day:%d/%m/%Y}"
             )
         for uid in officers:
@@ -707,8 +709,9 @@ def _move_tasks(
             moving.fallback_role = None if target is not None else fallback
             moving.opened_at = opened_at
             moving.answered_at = None
-            target_name = session.get(Department, target).name if target is not None else "bộ phận điều phối của tỉnh"  # type: ignore[union-attr]
-            codes = sorted(session.get(Indicator, item.indicator_id).code for item in items)  # type: ignore[union-attr]
+            target_department = session.get(Department, target) if target is not None else None
+            target_name = target_department.name if target_department else "bộ phận điều phối của tỉnh"
+            codes = sorted(item.indicator.code for item in items)
             moved.append(
                 (
                     f"{len(items)} chỉ tiêu chờ thẩm tra ({', '.join(codes)}) chuyển từ {old.name} sang {target_name}, "
