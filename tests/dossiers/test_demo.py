@@ -151,3 +151,24 @@ def test_the_demo_today_runs_on_the_province_route_and_has_a_2026_cycle(
     cycle = dossiers["Canh Tân 2026"]
     assert cycle is not None and cycle.year == 2026 and cycle.criteria_set.code == "xa-ntm-2026"
     assert cycle.state == "self_assessment" and cycle.unit.commune_group == "nhom-3"
+
+
+def test_loading_the_whole_demo_again_changes_nothing(session: Session, demo_today: DemoWorld) -> None:
+    from dossiers.demo_dossiers import load_demo_story
+    from dossiers.models import AuditEvent, Reorganisation
+
+    def counts() -> tuple[int, ...]:
+        return (
+            *_counts(session),
+            session.scalar(select(func.count()).select_from(Dossier)) or 0,
+            session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+            session.scalar(select(func.count()).select_from(Reorganisation)) or 0,
+            session.scalar(select(func.count()).select_from(Recognition)) or 0,
+        )
+
+    before = counts()
+    demo = load_demo(session, NOW, reform=False)
+    story = load_demo_story(session, demo)
+    assert {name: d.id for name, d in story.items()} == demo_today.dossiers
+    assert counts() == before
+    assert before[-2] == 1  # the reorganisation, applied once
