@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from dossiers.models.appraisal import task_label
 from workflow import permissions
 from workflow.calendar import local_date
 from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
+from workflow.rules import DEFAULT_RULES, Rules
 from workflow.vocabulary import Role
 
 
@@ -166,8 +167,12 @@ def owning_departments(
     return {key: frozenset(found.get(key, ())) for key in keys}
 
 
-def seats_for(session: Session, dossiers: Sequence[Dossier]) -> dict[int, Seats]:
-    """The seats of every dossier: a fixed number of queries (ownership, tasks, the tree's levels)."""
+def seats_for(
+    session: Session, dossiers: Sequence[Dossier], rules: Mapping[int, Rules] | None = None
+) -> dict[int, Seats]:
+    """The seats of every dossier: a fixed number of queries (ownership, tasks, the tree's levels).
+    `rules` (dossier id → its rules, `dossiers.regimes.rules_for_many`) decide whose departments confirm
+    the conditions; without them the national default (a hamlet's: its decider's)."""
     if not dossiers:
         return {}
     owners = owning_departments(session, {(d.authority_unit_id, d.year, d.criteria_set_id) for d in dossiers})
@@ -188,6 +193,9 @@ def seats_for(session: Session, dossiers: Sequence[Dossier]) -> dict[int, Seats]
             owning_department_ids=owners[(d.authority_unit_id, d.year, d.criteria_set_id)] | tasks.get(d.id, set()),
             unit_scope=frozenset({d.unit_id, *chains.get(d.unit_id, [])}),
             authority_scope=frozenset({d.authority_unit_id, *chains.get(d.authority_unit_id, [])}),
+            condition_unit_id=(rules or {})
+            .get(d.id, DEFAULT_RULES)
+            .confirming_unit_id(d.level, d.authority_unit_id, d.decider_unit_id),
         )
         for d in dossiers
     }

@@ -3,6 +3,7 @@ gets, acting through them, refusals shown in Vietnamese with the right status, "
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossiers.models import AppraisalTask, Delegation, Dossier, Recognition
+from dossiers.models import AppraisalTask, CriteriaSet, Delegation, Dossier, Recognition
 from dossiers.procedure_facts import open_appraisal_tasks, tasks_of
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import (
@@ -440,20 +441,24 @@ def test_registering_a_dossier_from_the_unit_page(client: FlaskClient, session: 
     page = client.get(f"/don-vi/{unit_id}").get_data(as_text=True)
     form = form_html(page, "form-register")
     assert "Đăng ký hồ sơ mới" in page and "Xã đạt chuẩn nông thôn mới nâng cao" in form
-    set_id = re.search(r'<option value="(\d+)"[^>]*>Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2026', form)
+    # on 15/09/2025 the 2021-2025 regime is in force: its sets only, the 2026-2030 set is not in force yet
+    assert "Áp dụng giai đoạn 2021-2025" in page and "2026-2030" not in form
+    set_id = re.search(r'<option value="(\d+)"[^>]*>Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021', form)
     assert set_id, form
-    data = {"level": "commune-ntm", "year": "2026", "criteria_set": set_id.group(1)}
+    data = {"level": "commune-ntm", "year": "2025", "criteria_set": set_id.group(1)}
     created = client.post(f"/don-vi/{unit_id}/dang-ky", data=data)
     assert created.status_code == 302
     new_page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "Đã đăng ký hồ sơ số" in new_page and '<span class="state">Đã đăng ký, chờ xác nhận</span>' in new_page
-    assert session.scalars(select(Dossier).where(Dossier.unit_id == unit_id, Dossier.year == 2026)).one()
+    assert session.scalars(select(Dossier.regime).where(Dossier.unit_id == unit_id, Dossier.year == 2025)).one() == (
+        "2021-2025"
+    )
 
     again = client.post(f"/don-vi/{unit_id}/dang-ky", data=data)
     assert again.status_code == 422
     text = again.get_data(as_text=True)
     assert "Chưa thể thực hiện «Đăng ký hồ sơ»" in text and "đã có hồ sơ" in text
-    assert 'value="2026"' in form_html(text, "form-register")
+    assert 'value="2025"' in form_html(text, "form-register")
 
     # another commune's officer sees no form and is refused
     sign_in(client, "xa2025.duclong")
@@ -462,6 +467,47 @@ def test_registering_a_dossier_from_the_unit_page(client: FlaskClient, session: 
     refused = client.post(f"/don-vi/{unit_id}/dang-ky", data={**data, "year": "2027"})
     assert refused.status_code == 403
     assert "Không có quyền thực hiện «Đăng ký hồ sơ»" in refused.get_data(as_text=True)
+
+
+def test_a_2026_registration_offers_the_2026_2030_set_and_its_levels_only(
+    app: Flask, client: FlaskClient, session: Session, demo_world: DemoWorld
+) -> None:
+    app.config["NTM_CLOCK"] = lambda: dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+    unit_id = demo_world.new_units["Minh Khai"]
+    sign_in(client, "xa2025.minhkhai")
+    page = client.get(f"/don-vi/{unit_id}").get_data(as_text=True)
+    form = form_html(page, "form-register")
+    assert "Áp dụng giai đoạn 2026-2030 (QĐ 51/2025/QĐ-TTg, áp dụng từ ngày 15/02/2026)" in page
+    levels = re.findall(r'<option value="([a-z-]+)"', form)
+    assert levels == ["commune-ntm"]  # no nâng cao, kiểu mẫu; the hiện đại pilot is off in Cao Bằng
+    sets = re.findall(r'<option value="(\d+)"[^>]*>[^<]*\((\S+) v\d+\)</option>', form)
+    assert [code for _, code in sets][:1] == ["xa-ntm-2026"] and "xa-ntm-2021" not in {code for _, code in sets}
+    assert 'value="2026"' in form
+
+    old = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-2021")).first()
+    refused = client.post(
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-ntm", "year": "2026", "criteria_set": old}
+    )
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "bộ tiêu chí xa-ntm-2021 v1 thuộc giai đoạn 2021-2025, không dùng được trong giai đoạn 2026-2030" in text
+    advanced = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-nang-cao-2021")).first()
+    refused = client.post(
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-advanced", "year": "2026", "criteria_set": advanced}
+    )
+    assert refused.status_code == 422
+    assert "không xét công nhận «Xã đạt chuẩn nông thôn mới nâng cao»" in refused.get_data(as_text=True)
+
+    created = client.post(
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-ntm", "year": "2026", "criteria_set": sets[0][0]}
+    )
+    assert created.status_code == 302
+    dossier = session.scalars(select(Dossier).where(Dossier.unit_id == unit_id, Dossier.year == 2026)).one()
+    assert (dossier.regime, dossier.route, dossier.criteria_set.code) == (
+        "2026-2030",
+        "commune-to-province",
+        "xa-ntm-2026",
+    )
 
 
 def test_forms_carry_the_csrf_token(app: Flask, session: Session, demo_world: DemoWorld) -> None:

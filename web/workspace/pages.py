@@ -37,11 +37,13 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
+from dossiers.regimes import rules_for_many, set_terms, with_province
 from workflow import permissions
 from workflow.actions import APPRAISAL_ACTIONS, Action
 from workflow.calendar import local_date
 from workflow.engine import Party, Procedure
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
+from workflow.regimes import regime_for
 from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import (
@@ -327,19 +329,22 @@ def dossier_page(context: DossierContext) -> DossierPage:
         .options(joinedload(Evidence.uploaded_by), joinedload(Evidence.indicator))
     ).all()
     set_committed_value(dossier, "evidence", list(evidence))
-    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.view_seats))
+    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.view_seats, context.rules))
+    if Action.CONFIRM_CONDITION in actions and not context.rules.conditions_for(dossier.level):
+        actions.remove(Action.CONFIRM_CONDITION)  # nothing to confirm for this level here
     plain: list[ActionHint] = []
     if any(a in PLAIN_COMMANDS for a in actions):
         facts = context.facts()
         plain = [
-            ActionHint(a, action_label(procedure, a), procedure.missing(dossier.state, a, facts))
+            ActionHint(a, action_label(procedure, a), procedure.missing(dossier.state, a, facts, context.rules))
             # giving up the dossier comes last, after the steps that move it on
             for a in sorted(actions, key=lambda a: a == Action.WITHDRAW)
             if a in PLAIN_COMMANDS
         ]
     task_views = [_task_view(task) for task in tasks]
     answerable_ids = {
-        t.task_id for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions)
+        t.task_id
+        for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions, context.rules)
     }
     supplements = (
         session.scalars(
@@ -363,7 +368,10 @@ def dossier_page(context: DossierContext) -> DossierPage:
         indicators=indicators,
         consultation=context.consultation,
         model_conditions=context.model_conditions if Action.RECORD_MODEL_CONDITIONS in procedure.actions else None,
-        conditions=[ConditionView(code, label, confirmations.get(code)) for code, label in CONDITION_LABELS.items()],
+        conditions=[
+            ConditionView(code, CONDITION_LABELS[code], confirmations.get(code))
+            for code in context.rules.conditions_for(dossier.level)
+        ],
         tasks=task_views,
         supplements=list(supplements),
         events=events,
@@ -371,7 +379,9 @@ def dossier_page(context: DossierContext) -> DossierPage:
         plain_actions=plain,
         answerable=[view for view in task_views if view.task.id in answerable_ids],
         confirmable=(
-            permissions.confirmable_conditions(actor, dossier.authority_unit_id)
+            permissions.confirmable_conditions(
+                actor, context.view_seats.confirming_unit_id, context.rules, dossier.level
+            )
             if Action.CONFIRM_CONDITION in actions
             else []
         ),
@@ -387,14 +397,22 @@ class RegisterOptions:
     levels: list[tuple[str, str]]
     criteria_sets: list[CriteriaSet]
     year: int
+    #: the regime registrations fall under today, in words ("giai đoạn 2026-2030 (QĐ 51/2025/QĐ-TTg, …)")
+    regime: str
 
 
 def register_options(session: Session, user: User, now: dt.datetime, unit: Unit) -> RegisterOptions | None:
     """What the registration form offers on `unit`'s page, or None when the unit no longer exists or
     the user holds no seat that opens a dossier there (the procedures' `opened_by`; the handler checks again)."""
-    if not unit.is_valid_on(local_date(now)):
+    today = local_date(now)
+    if not unit.is_valid_on(today):
         return None
-    levels = [level for level in LEVELS_BY_KIND.get(unit.kind, ()) if (level, DossierKind.RECOGNITION) in PROCEDURES]
+    regime = with_province(regime_for(today), unit, today.year)
+    levels = [
+        level
+        for level in LEVELS_BY_KIND.get(unit.kind, ())
+        if (level, DossierKind.RECOGNITION) in PROCEDURES and regime.offer(level) is not None
+    ]
     actor = load_actor(session, user, now)
     grants = {
         g
@@ -404,16 +422,17 @@ def register_options(session: Session, user: User, now: dt.datetime, unit: Unit)
     levels = [level for level in levels if any(g in grants for g in procedure_for(level).definition.opened_by)]
     if not levels:
         return None
-    values = {level.value for level in levels}
-    sets = [
-        s
-        for s in session.scalars(select(CriteriaSet).order_by(CriteriaSet.code, CriteriaSet.version))
-        if values & set(s.levels)
-    ]
+    # only the sets the regime in force accepts today for one of the levels, its own national sets first
+    year = today.year if regime.covers_year(today.year) else regime.first_year
+    every = session.scalars(select(CriteriaSet).order_by(CriteriaSet.code, CriteriaSet.version.desc())).all()
+    terms = {s.id: set_terms(s) for s in every}
+    usable = [s for s in every if any(regime.accepts(terms[s.id], level, year, today) for level in levels)]
+    usable.sort(key=lambda s: regime.offer_order(terms[s.id]))
     return RegisterOptions(
         levels=[(level.value, RECOGNITION_LEVEL_LABELS[level]) for level in levels],
-        criteria_sets=sets,
-        year=local_date(now).year,
+        criteria_sets=usable,
+        year=year,
+        regime=regime.title,
     )
 
 
@@ -459,22 +478,28 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
             or_(
                 Dossier.unit_id.in_(unit_ids),
                 Dossier.authority_unit_id.in_(unit_ids | authority_ids),
-                Dossier.decider_unit_id.in_(unit_ids),
+                # a hamlet's conditions are confirmed by its decider's departments (Rules.condition_seat)
+                Dossier.decider_unit_id.in_(unit_ids | authority_ids),
             )
         )
         .order_by(Dossier.updated_at.desc(), Dossier.id)
         .options(joinedload(Dossier.unit))
     ).all()
-    seats = seats_for(session, candidates)
     live = [d for d in candidates if d.state not in FINAL_STATES]
-    allowed = {d.id: permissions.allowed_actions(procedure_of(d), d.state, actor, seats[d.id]) for d in live}
+    rules = rules_for_many(session, live)
+    seats = seats_for(session, candidates, rules)
+    allowed = {
+        d.id: permissions.allowed_actions(procedure_of(d), d.state, actor, seats[d.id], rules[d.id]) for d in live
+    }
     appraising = [d.id for d in live if APPRAISAL_ACTIONS & set(allowed[d.id])]
     tasks = pending_task_seats(session, appraising)
     actionable = []
     for dossier in live:
         actions = list(allowed[dossier.id])
+        if Action.CONFIRM_CONDITION in actions and not rules[dossier.id].conditions_for(dossier.level):
+            actions.remove(Action.CONFIRM_CONDITION)  # nothing to confirm for this level here
         if APPRAISAL_ACTIONS & set(actions) and not permissions.answerable_tasks(
-            actor, seats[dossier.id], tasks.get(dossier.id, []), actions
+            actor, seats[dossier.id], tasks.get(dossier.id, []), actions, rules[dossier.id]
         ):
             actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
         if actions:
