@@ -21,7 +21,6 @@ from notifications.models import CalendarDay, DeadlineOverride
 from workflow import permissions
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
-    DEADLINE_RULES,
     DeadlineRule,
     ReminderPolicy,
     RuleError,
@@ -31,6 +30,7 @@ from workflow.deadlines import (
     resolve_rules,
 )
 from workflow.errors import NotPermitted
+from workflow.regimes import regime_for_year
 from workflow.vocabulary import UnitKind
 
 _AUTHORITY_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT)
@@ -206,5 +206,6 @@ class RuleBook:
         key = (chain, year)
         if key not in self._cache:
             applied = [o for authority in chain for o in self.overrides.get((authority, year), [])]
-            self._cache[key] = resolve_rules(applied, DEADLINE_RULES)
+            # the rules of the regime whose period holds the year (2026-2030: no district departments)
+            self._cache[key] = resolve_rules(applied, regime_for_year(year).deadline_rules)
         return self._cache[key]
