@@ -43,9 +43,6 @@ def _satisfaction_defaults() -> dict[RecognitionLevel, Sourced[float]]:
         RecognitionLevel.COMMUNE_NTM: Sourced(0.90, commune, Confidence.LOW),
         RecognitionLevel.COMMUNE_ADVANCED: Sourced(0.95, commune, Confidence.LOW),
         RecognitionLevel.COMMUNE_MODEL: Sourced(0.95, commune, Confidence.LOW),
-        RecognitionLevel.COMMUNE_MODERN: Sourced(
-            0.95, "QĐ 51/2025/QĐ-TTg Phụ lục II (thí điểm, chưa thu thập): giả định như xã kiểu mẫu", Confidence.LOW
-        ),
         RecognitionLevel.DISTRICT_NTM: Sourced(0.90, "QĐ 320/QĐ-TTg (huyện NTM: hài lòng ≥ 90 %)", Confidence.VERIFIED),
         RecognitionLevel.DISTRICT_ADVANCED: Sourced(0.90, "QĐ 320/QĐ-TTg (giả định như huyện NTM)", Confidence.LOW),
     }
@@ -72,13 +69,8 @@ def _required_conditions_default() -> dict[RecognitionLevel, Sourced[tuple[str, 
 
 _HAMLET_LEVELS = (RecognitionLevel.HAMLET_NTM, RecognitionLevel.HAMLET_MODEL)
 
-#: the commune levels the QĐ 18/2022 conditions guard (routes.COMMUNE_LEVELS imports rules, so listed here)
-_COMMUNE_LEVELS = (
-    RecognitionLevel.COMMUNE_NTM,
-    RecognitionLevel.COMMUNE_ADVANCED,
-    RecognitionLevel.COMMUNE_MODEL,
-    RecognitionLevel.COMMUNE_MODERN,
-)
+#: the 2021-2025 commune levels the QĐ 18/2022 conditions guard (routes imports rules, so listed here)
+_COMMUNE_LEVELS = (RecognitionLevel.COMMUNE_NTM, RecognitionLevel.COMMUNE_ADVANCED, RecognitionLevel.COMMUNE_MODEL)
 
 #: whose departments confirm the conditions of a dossier: the appraising authority's or the deciding unit's
 AUTHORITY_SEAT = "authority"
@@ -207,12 +199,13 @@ _CARRIED = f"{QD51} chưa thu thập quy định này; tạm giữ mức giai đ
 
 
 def _satisfaction_2026() -> dict[RecognitionLevel, Sourced[float]]:
-    carried: dict[RecognitionLevel, Sourced[float]] = {
-        level: Sourced(value.value, f"{_CARRIED} ({value.source})", Confidence.LOW)
-        for level, value in _satisfaction_defaults().items()
-        if level in (RecognitionLevel.COMMUNE_NTM, RecognitionLevel.COMMUNE_MODERN)
+    ntm = _satisfaction_defaults()[RecognitionLevel.COMMUNE_NTM]
+    return {
+        RecognitionLevel.COMMUNE_NTM: Sourced(ntm.value, f"{_CARRIED} ({ntm.source})", Confidence.LOW),
+        RecognitionLevel.COMMUNE_MODERN: Sourced(
+            0.95, f"{QD51} Phụ lục II (thí điểm, chưa thu thập): giả định như xã kiểu mẫu 2021-2025", Confidence.LOW
+        ),
     }
-    return carried
 
 
 def _conditions_2026() -> dict[RecognitionLevel, Sourced[tuple[str, ...]]]:
