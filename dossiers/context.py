@@ -32,12 +32,13 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import holds_recognition, procedure_of
-from dossiers.regimes import rules_of
+from dossiers.regimes import regime_of
 from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import Procedure
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
 from workflow.permissions import Actor, Seats, TaskSeat
+from workflow.regimes import Regime
 from workflow.revocation import revocation_finding
 from workflow.rules import Rules
 from workflow.thresholds import reaches, threshold_of
@@ -71,10 +72,14 @@ class DossierContext:
             self.__dict__["rules"] = rules
 
     @cached_property
+    def regime(self) -> Regime:
+        """The dossier's pinned regime with its province's figures for its year."""
+        return regime_of(self.dossier)
+
+    @cached_property
     def rules(self) -> Rules:
-        """The thresholds of the dossier's pinned regime with its province's figures for its year (unless the
-        caller passed its own)."""
-        return rules_of(self.dossier)
+        """The thresholds of the dossier's regime (unless the caller passed its own)."""
+        return self.regime.rules
 
     @cached_property
     def procedure(self) -> Procedure:

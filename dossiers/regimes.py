@@ -157,13 +157,9 @@ def regime_of(dossier: Dossier) -> Regime:
     return with_province(national_regime_of(dossier), dossier.unit, dossier.year, province=province)
 
 
-def rules_of(dossier: Dossier) -> Rules:
-    return regime_of(dossier).rules
-
-
 def rules_for_many(session: Session, dossiers: Sequence[Dossier]) -> dict[int, Rules]:
-    """dossier id → its rules (`rules_of`), for a list: a fixed number of queries whatever its length, and
-    none when no province has figures for the dossiers' regimes and years."""
+    """dossier id → its rules (`regime_of(dossier).rules`), for a list: a fixed number of queries whatever its
+    length, and none when no province has figures for the dossiers' regimes and years."""
     figures = province_figures()
     national = {d.id: national_regime_of(d) for d in dossiers}
     concerned = [

@@ -14,7 +14,8 @@ from dossiers.settings import Settings
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     """Build the app. Never starts the scheduler: that is `ntm scheduler`, its own process.
 
-    Refuses to build in production without SECRET_KEY (`MissingSecretKeyError`)."""
+    Refuses to build in production without SECRET_KEY (`MissingSecretKeyError`), or with a province's figures
+    file (`dossiers/data/regimes/`, `NTM_PROVINCE_FIGURES`) that cannot be used (`RegimeDataError`)."""
     settings = settings or Settings.from_env()
     secret_key = settings.require_secret_key()
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
@@ -26,6 +27,12 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     )
     app.config.update(**config)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    from dossiers.regimes import province_figures
+
+    # a province's figures file that cannot be used stops the start here (RegimeDataError says where and why),
+    # not the first registration of that province
+    province_figures()
 
     from web import security
 

@@ -181,6 +181,8 @@ class DossierPage:
     dossier: Dossier
     procedure: Procedure
     state_label: str
+    #: the regime the dossier was registered under, in words
+    regime: str
     criteria: list[CriterionBlock]
     indicators: list[Indicator]
     consultation: Consultation | None
@@ -364,6 +366,7 @@ def dossier_page(context: DossierContext) -> DossierPage:
         dossier=dossier,
         procedure=procedure,
         state_label=procedure.state_label(dossier.state),
+        regime=context.regime.title,
         criteria=criteria,
         indicators=indicators,
         consultation=context.consultation,
