@@ -332,8 +332,13 @@ def dossier_page(context: DossierContext) -> DossierPage:
     ).all()
     set_committed_value(dossier, "evidence", list(evidence))
     actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.view_seats, context.rules))
-    if Action.CONFIRM_CONDITION in actions and not context.rules.conditions_for(dossier.level):
-        actions.remove(Action.CONFIRM_CONDITION)  # nothing to confirm for this level here
+    confirmable = (
+        permissions.confirmable_conditions(actor, context.view_seats.confirming_unit_id, context.rules, dossier.level)
+        if Action.CONFIRM_CONDITION in actions
+        else []
+    )
+    if not confirmable and Action.CONFIRM_CONDITION in actions:
+        actions.remove(Action.CONFIRM_CONDITION)  # nothing this person confirms for this level here
     plain: list[ActionHint] = []
     if any(a in PLAIN_COMMANDS for a in actions):
         facts = context.facts()
@@ -381,13 +386,7 @@ def dossier_page(context: DossierContext) -> DossierPage:
         actions=actions,
         plain_actions=plain,
         answerable=[view for view in task_views if view.task.id in answerable_ids],
-        confirmable=(
-            permissions.confirmable_conditions(
-                actor, context.view_seats.confirming_unit_id, context.rules, dossier.level
-            )
-            if Action.CONFIRM_CONDITION in actions
-            else []
-        ),
+        confirmable=confirmable,
         fallback_label=fallback_label,
     )
 
@@ -426,7 +425,8 @@ def register_options(session: Session, user: User, now: dt.datetime, unit: Unit)
     if not levels:
         return None
     # only the sets the regime in force accepts today for one of the levels, its own national sets first
-    year = today.year if regime.covers_year(today.year) else regime.first_year
+    # 1/1-14/2/2026: still the 2021-2025 regime, whose last year is the one to offer
+    year = min(max(today.year, regime.first_year), regime.last_year)
     every = session.scalars(select(CriteriaSet).order_by(CriteriaSet.code, CriteriaSet.version.desc())).all()
     terms = {s.id: set_terms(s) for s in every}
     usable = [s for s in every if any(regime.accepts(terms[s.id], level, year, today) for level in levels)]
@@ -499,8 +499,10 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
     actionable = []
     for dossier in live:
         actions = list(allowed[dossier.id])
-        if Action.CONFIRM_CONDITION in actions and not rules[dossier.id].conditions_for(dossier.level):
-            actions.remove(Action.CONFIRM_CONDITION)  # nothing to confirm for this level here
+        if Action.CONFIRM_CONDITION in actions and not permissions.confirmable_conditions(
+            actor, seats[dossier.id].confirming_unit_id, rules[dossier.id], dossier.level
+        ):
+            actions.remove(Action.CONFIRM_CONDITION)  # nothing this person confirms for this level here
         if APPRAISAL_ACTIONS & set(actions) and not permissions.answerable_tasks(
             actor, seats[dossier.id], tasks.get(dossier.id, []), actions, rules[dossier.id]
         ):
