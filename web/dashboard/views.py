@@ -47,6 +47,8 @@ class Choice:
 def _choice(session: Session, actor: Actor, now: dt.datetime) -> Choice:
     """The area, year and level asked for; 403 when the person oversees no area (or not the one asked)."""
     areas = overseen_areas(session, actor, AREA_KINDS)
+    if not areas:
+        abort(403)  # nobody's coordinator or chairman: the page is not theirs, whatever it is asked for
     errors: dict[str, str] = {}
     raw_area = request.args.get("don-vi", "").strip()
     if raw_area:
@@ -59,10 +61,8 @@ def _choice(session: Session, actor: Actor, now: dt.datetime) -> Choice:
             abort(403)
         if area not in areas:
             areas.append(area)
-    elif areas:
-        area = areas[0]
     else:
-        abort(403)
+        area = areas[0]
     year = local_date(now).year
     raw_year = request.args.get("nam", "").strip()
     if raw_year:
