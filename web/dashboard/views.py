@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from dossiers.access import load_actor, overseen_areas, unit_scope_ids
 from dossiers.dashboard import AREA_KINDS, MATRIX_LEVELS, STATUS_LABELS, STATUS_SHORT, level_label
 from dossiers.models import Unit, User
-from notifications.dashboard import Dashboard, dashboard, figures, grouped
+from notifications.dashboard import COMING_DAYS, Dashboard, dashboard, figures, grouped
 from notifications.obligations import unit_label
 from web.clock import request_now
 from web.dashboard.chart import COLOURS, progress_chart
@@ -106,6 +106,7 @@ def page() -> str | tuple[str, int]:
         status_short=STATUS_SHORT,
         colours=COLOURS,
         area_label=unit_label,
+        coming_days=COMING_DAYS,
     )
     return (html, 422) if choice.errors else html
 
