@@ -20,6 +20,7 @@ from dossiers.models import AppraisalItem, AppraisalTask, Assessment, Criterion,
 from notifications.obligations import open_obligations
 from notifications.rules import load_calendar
 from tests.demo_database import DemoWorld
+from tests.web.test_fuzz_forms import HOSTILE
 from tests.web.workspace_demo import ACTING_AT, sign_in
 from web.dashboard import xlsx
 from workflow.calendar import local_date
@@ -260,3 +261,20 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
     for path in ("/bang-theo-doi", "/bang-theo-doi/xuat.xlsx"):
         response = client.get(path)
         assert response.status_code == 302 and "/dang-nhap" in response.headers["Location"]
+
+
+def test_hostile_filters_never_make_a_server_error(client: FlaskClient, demo_world: DemoWorld) -> None:
+    sign_in(client, "dieuphoi.thachan")
+    for value in [v for v in HOSTILE if isinstance(v, str)]:
+        for name in ("don-vi", "nam", "muc"):
+            for path in ("/bang-theo-doi", "/bang-theo-doi/xuat.xlsx"):
+                response = client.get(path, query_string={name: value})
+                assert response.status_code < 500, (path, name, value[:20])
+
+
+def test_another_level_shows_its_own_matrix(client: FlaskClient, demo_world: DemoWorld) -> None:
+    sign_in(client, "dieuphoi.thachan")
+    html = client.get(f"/bang-theo-doi?nam={YEAR}&muc=commune-advanced").get_data(as_text=True)
+    assert 'data-figure="communes-with-dossier">0<' in html  # no commune applied for nâng cao in 2025
+    assert "Chưa có xã nào có hồ sơ ở mức này trong năm 2025" in html
+    assert 'data-figure="dossiers">7<' in html  # every level's dossiers still count by state
