@@ -59,8 +59,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(workspace)
 
     from web.admin import bp as admin
+    from web.dashboard.views import bp as dashboard
 
     app.register_blueprint(admin)
+    app.register_blueprint(dashboard)
 
     from web import csrf_recovery
 
