@@ -169,15 +169,24 @@ def rules_for_many(session: Session, dossiers: Sequence[Dossier]) -> dict[int, R
     ]
     province_of: dict[int, Unit] = {}
     if concerned:
-        chains = ancestor_ids(session, {d.unit_id for d in concerned})
-        ids = {i for d in concerned for i in (d.unit_id, *chains[d.unit_id])}
+        # a commune's or a district's dossier is decided by its province: one query finds them all
+        deciders = {d.decider_unit_id for d in concerned if d.decider_unit_id is not None}
         provinces = {
-            u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == UnitKind.PROVINCE))
+            u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(deciders), Unit.kind == UnitKind.PROVINCE))
         }
-        for d in concerned:
-            found = next((provinces[i] for i in (d.unit_id, *chains[d.unit_id]) if i in provinces), None)
-            if found is not None:
-                province_of[d.id] = found
+        province_of = {d.id: provinces[d.decider_unit_id] for d in concerned if d.decider_unit_id in provinces}
+        # hamlets: up the tree, one query per level
+        walk = [d for d in concerned if d.id not in province_of]
+        if walk:
+            chains = ancestor_ids(session, {d.unit_id for d in walk})
+            ids = {i for d in walk for i in (d.unit_id, *chains[d.unit_id])}
+            above = {
+                u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == UnitKind.PROVINCE))
+            }
+            for d in walk:
+                found = next((above[i] for i in (d.unit_id, *chains[d.unit_id]) if i in above), None)
+                if found is not None:
+                    province_of[d.id] = found
     rules = {}
     for d in dossiers:
         regime, province = national[d.id], province_of.get(d.id)

@@ -134,7 +134,8 @@ TABLE: dict[str, tuple[Call, Callable[[str, str], int]]] = {
         Call(
             "POST",
             lambda t: f"/don-vi/{t.unit_id}/dang-ky",
-            lambda t: {"level": "commune-ntm", "year": "2026", "criteria_set": str(t.criteria_set_id)},
+            # on 15/09/2025 (the 2021-2025 regime); the commune already has its 2025 NTM dossier, not a nâng cao one
+            lambda t: {"level": "commune-advanced", "year": "2025", "criteria_set": str(t.criteria_set_id)},
         ),
         _register,
     ),
@@ -235,7 +236,7 @@ def _own(session: Session, role: Role | None, kind: UnitKind | None) -> tuple[st
 def targets(session: Session, demo_world: DemoWorld) -> dict[tuple[str, str], Target]:
     foreign_dossier, foreign_commune, foreign_province = _foreign(session)
     found = {}
-    criteria_set = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-2026")).first()
+    criteria_set = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-nang-cao-2021")).first()
     assert criteria_set is not None
     for name, role, kind in ROLES:
         username, dossier_id, unit_id = _own(session, role, kind)
