@@ -98,6 +98,10 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         },
         "workspace.confirm_condition": {**dossier, "condition": "x", "holds": "1", "note": "ok"},
         "workspace.appraise": {**dossier, "task": "1", "decision": "return", "codes": "1.1", "reason-1.1": "Thiếu"},
+        "workspace.inbox_answer": {
+            "decision": "return", "pick": f"{le_loi.id}:1:1.1", f"version:{le_loi.id}": version,
+            f"reason:{le_loi.id}:1.1": "Thiếu", "comment": "Ý kiến",
+        },
         "workspace.register": {"level": "xa_ntm", "year": "2026", "criteria_set": "1"},
         "auth.login": {"username": "xa.leloi", "password": "sai-mat-khau"},
         "auth.password": {"current": "sai-mat-khau", "new": "mot-mat-khau-moi-kha-dai", "confirm": "khac"},
@@ -140,6 +144,7 @@ POSTS = [
     "workspace.attach_evidence", "workspace.record_posting",
     "workspace.record_survey", "workspace.record_vote", "workspace.record_announcement",
     "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
+    "workspace.inbox_answer",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry",
 ]  # fmt: skip
 
