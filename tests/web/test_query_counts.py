@@ -1,5 +1,6 @@
-"""Lists are queries, not loops: "Việc của tôi" of three roles and the dossier page issue the same
-number of SQL statements on the demo and on the demo grown by more communes and dossiers."""
+"""Lists are queries, not loops: "Việc của tôi" of three roles, the department inbox and the dossier page
+(for the commune and for the coordinator) issue the same number of SQL statements on the demo and on the
+demo grown by more communes and dossiers."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ ROLES = {"coordinator": "dieuphoi.thachan", "department": "phong.nn-ptnt", "comm
 #: the targets of the engine-core issue: lists and the dossier page in a fixed, small number of queries
 MY_WORK_LIMIT = 15
 DOSSIER_PAGE_LIMIT = 20
+INBOX_LIMIT = 15
+#: a department with indicators of Đức Xuân still waiting in the demo: its inbox is never empty
+INBOX_DEPARTMENT = "phong.tn-mt"
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +104,10 @@ def figures(connection: Connection, client: FlaskClient, demo_world: DemoWorld) 
         found[f"my-work-{role}"] = count_queries(connection, client, "/viec-cua-toi")
     sign_in(client, ROLES["coordinator"])
     found["dossier-page"] = count_queries(connection, client, f"/ho-so/{demo_world.dossiers['Đức Xuân']}")
+    sign_in(client, INBOX_DEPARTMENT)
+    found["inbox-department"] = count_queries(connection, client, "/tham-tra")
+    sign_in(client, ROLES["commune"])
+    found["dossier-page-commune"] = count_queries(connection, client, f"/ho-so/{demo_world.dossiers['Đức Xuân']}")
     return found
 
 
@@ -112,6 +120,7 @@ def test_lists_and_the_dossier_page_do_not_grow_with_the_data(
     assert large == small
     assert all(count <= MY_WORK_LIMIT for name, count in small.items() if name.startswith("my-work")), small
     assert small["dossier-page"] <= DOSSIER_PAGE_LIMIT, small
+    assert all(count <= INBOX_LIMIT for name, count in small.items() if name.startswith("inbox")), small
 
 
 def test_the_grown_dossiers_are_on_the_lists(
@@ -125,3 +134,7 @@ def test_the_grown_dossiers_are_on_the_lists(
     sign_in(client, ROLES["department"])
     department = client.get("/viec-cua-toi").get_data(as_text=True)
     assert "Xã Thêm 0" in department and "Xã Thêm 2" in department
+    assert "Đức Xuân" not in client.get("/tham-tra").get_data(as_text=True)  # its task here was answered
+    sign_in(client, INBOX_DEPARTMENT)
+    inbox = client.get("/tham-tra").get_data(as_text=True)
+    assert "Xã Thêm 0" in inbox and "Xã Thêm 2" in inbox and "Đức Xuân" in inbox
