@@ -45,6 +45,7 @@ DOSSIER_FORMS: Mapping[str, Callable[[Mapping[str, str]], str]] = {
     "workspace.record_model_conditions": lambda form: "model",
     "workspace.confirm_condition": lambda form: "condition",
     "workspace.appraise": lambda form: f"task:{form.get('task', '')}",
+    "workspace.preview_assessment_import": lambda form: "import",
 }
 LISTS = {"workspace.appraise": ("codes",)}
 

@@ -98,6 +98,7 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         },
         "workspace.confirm_condition": {**dossier, "condition": "x", "holds": "1", "note": "ok"},
         "workspace.appraise": {**dossier, "task": "1", "decision": "return", "codes": "1.1", "reason-1.1": "Thiếu"},
+        "workspace.preview_assessment_import": {"sheet": "1"},
         "workspace.inbox_answer": {
             "decision": "return", "pick": f"{le_loi.id}:1:1.1", f"version:{le_loi.id}": version,
             f"reason:{le_loi.id}:1.1": "Thiếu", "comment": "Ý kiến",
@@ -144,7 +145,7 @@ POSTS = [
     "workspace.attach_evidence", "workspace.record_posting",
     "workspace.record_survey", "workspace.record_vote", "workspace.record_announcement",
     "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
-    "workspace.inbox_answer",
+    "workspace.inbox_answer", "workspace.preview_assessment_import",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry",
 ]  # fmt: skip
 
@@ -173,7 +174,8 @@ def test_hostile_values_never_break_a_form(
         for value in HOSTILE:
             form: dict[str, str | bytes] = {**base, **dict.fromkeys(changed_fields, value)}
             field = ",".join(changed_fields)
-            status = _post(client, url, form, with_file=endpoint == "workspace.attach_evidence")
+            with_file = endpoint in ("workspace.attach_evidence", "workspace.preview_assessment_import")
+            status = _post(client, url, form, with_file=with_file)
             after = snapshot(connection)
             if status >= 500:
                 failures.append(f"{field}={value[:40]!r}: {status}")

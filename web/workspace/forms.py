@@ -11,6 +11,7 @@ ANCHORS = {
     "assessment": "ghi-danh-gia",
     "assessments": "tu-danh-gia",
     "register": "form-register",
+    "import": "form-import",
 }
 #: inputs the page sends without the person typing them: their errors are shown with the message
 HIDDEN_INPUTS = ("version", "action", "task", "decision", "criterion", "_schema")

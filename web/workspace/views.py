@@ -31,6 +31,7 @@ from web.views import render_unit
 from web.workspace import inbox as inbox_page
 from web.workspace import pages, schemas
 from web.workspace.forms import FormState
+from web.workspace.xlsx_import import UnreadableWorkbookError, read_assessments
 from workflow import permissions
 from workflow.actions import Action
 from workflow.calendar import local_date
@@ -544,3 +545,39 @@ def inbox_answer() -> Page | Response:
     verb = "trả lại" if returning else "thẩm tra đạt"
     flash(f"Đã {verb} {count} chỉ tiêu của {len(seen)} hồ sơ.", "success")
     return redirect(url_for(".inbox"))
+
+
+# --- importing the self-assessment table from Excel ------------------------------------------------
+
+
+@bp.post("/ho-so/<int:dossier_id>/tu-danh-gia/nhap-excel")
+@login_required
+def preview_assessment_import(dossier_id: int) -> Page:
+    """Read the uploaded .xlsx and show what it would record, row by row, with each row's errors. Nothing is
+    saved: the preview's confirmation is the whole-set self-assessment form (`record_assessments`)."""
+    session, user, now = request_session(), signed_in_user(), request_now()
+    context = _viewable(session, user, now, dossier_id)
+    allowed = permissions.allowed_actions(context.procedure, context.dossier.state, context.actor, context.view_seats)
+    if Action.RECORD_ASSESSMENT not in allowed:
+        exc = NotPermitted(Action.RECORD_ASSESSMENT, "bạn không ghi kết quả tự đánh giá của hồ sơ này lúc này")
+        return _render_dossier(context, FormState("import", {}, {}, describe(exc, context.procedure)), 403)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        errors = {"file": "Chọn tệp Excel (.xlsx) của bảng tự đánh giá."}
+        return _render_dossier(context, FormState("import", {}, errors, INVALID_INPUT), 422)
+    codes = {
+        indicator.code for criterion in context.dossier.criteria_set.criteria for indicator in criterion.indicators
+    }
+    try:
+        preview = read_assessments(upload.read(), codes)
+    except UnreadableWorkbookError as exc:
+        return _render_dossier(context, FormState("import", {}, {"file": str(exc)}, INVALID_INPUT), 422)
+    html = render_template(
+        "assessment_import.html",
+        dossier=context.dossier,
+        preview=preview,
+        file_name=upload.filename,
+        form=FormState(),
+        state_label=pages.state_label(context.dossier),
+    )
+    return (html, 422) if preview.invalid or not preview.rows else html
