@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session, joinedload
 from dossiers.access import load_actor
 from dossiers.models import AppraisalItem, Assessment, Dossier, Evidence, Unit, User
 from dossiers.procedure_facts import OpenAppraisalTask, open_appraisal_tasks, procedure_of
-from notifications.rules import load_calendar
+from notifications.obligations import appraisal_days
+from notifications.rules import RuleBook, load_calendar
 from workflow.calendar import local_date
-from workflow.procedures import FALLBACK_APPRAISER, step_limit
-from workflow.rules import DEFAULT_RULES
-from workflow.vocabulary import UnitKind
+from workflow.procedures import FALLBACK_APPRAISER
 
 
 @dataclass
@@ -114,6 +113,7 @@ def inbox(session: Session, user: User, now: dt.datetime) -> list[InboxDossier]:
         if file.indicator_id is not None:
             evidence.setdefault((file.dossier_id, file.indicator_id), []).append(file)
     calendar = load_calendar(session)
+    book = RuleBook.load(session)
     today = local_date(now)
     groups: dict[int, InboxDossier] = {}
     for open_task in found:
@@ -135,14 +135,12 @@ def inbox(session: Session, user: User, now: dt.datetime) -> list[InboxDossier]:
         ]
         group.tasks.append(InboxTask(open_task.task_id, open_task.label, open_task.round, open_task.opened_at, items))
     for group in groups.values():
+        # the same limit the reminders count (`ntm deadlines list`): the province's own figure or the law's
         opened = local_date(min(task.opened_at for task in group.tasks))
         group.days_pending = calendar.working_days_between(opened, today)
-        limit = step_limit(
-            procedure_of(group.dossier), group.dossier.state, UnitKind(group.dossier.authority_unit.kind), DEFAULT_RULES
-        )
-        if limit is not None:
-            group.limit_days = limit.value
-            group.last_day = calendar.add_working_days(opened, limit.value)
+        group.limit_days = appraisal_days(book, group.dossier, procedure_of(group.dossier))
+        if group.limit_days is not None:
+            group.last_day = calendar.add_working_days(opened, group.limit_days)
     return list(groups.values())
 
 
