@@ -266,6 +266,7 @@ def test_one_commune_dossier_from_registration_to_recognition(browser: Any, serv
 
     # --- the coordinator confirms it from "Việc của tôi"
     run.sign_in(people["coordinator"])
+    run.photograph("dieu-phoi-viec-cua-toi")
     run.page.click(f"#ho-so-can-xu-ly a[href='/ho-so/{dossier_id}']")
     run.photograph("dieu-phoi-ho-so")
     run.submit("form-confirm_registration")
@@ -302,6 +303,7 @@ def test_one_commune_dossier_from_registration_to_recognition(browser: Any, serv
 
     # --- the Fatherland Front records its survey
     run.sign_in(people["front"])
+    run.photograph("mttq-viec-cua-toi")
     run.goto(f"/ho-so/{dossier_id}")
     run.page.fill("#form-survey input[name=households_total]", "1200")
     run.page.fill("#form-survey input[name=households_reached]", "910")
@@ -365,6 +367,7 @@ def test_one_commune_dossier_from_registration_to_recognition(browser: Any, serv
     with _db(server) as session:
         chairman = people["holder"](Role.APPROVER, decider or authority)
     run.sign_in(chairman)
+    run.photograph("chu-tich-viec-cua-toi")
     run.page.click(f"#ho-so-can-xu-ly a[href='/ho-so/{dossier_id}']")
     run.photograph("chu-tich-ho-so")
     run.page.fill("#form-recognise input[name=decision_number]", "45/QĐ-UBND")
@@ -408,6 +411,9 @@ def _appraise(
             continue
         if not photographed:
             run.photograph(photo)
+            run.goto("/viec-cua-toi")
+            run.photograph(f"{photo}-viec-cua-toi")
+            run.goto("/tham-tra")
             photographed = True
         if return_one and returner is None:
             pick = section.locator("input[name=pick]").first
