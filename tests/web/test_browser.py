@@ -262,6 +262,7 @@ def test_one_commune_dossier_from_registration_to_recognition(browser: Any, serv
     run.submit("form-register")
     dossier_id = int(run.page.url.rsplit("/", 1)[1].split("#")[0])
     assert run.state() == "Đã đăng ký, chờ xác nhận"
+    run.page.click("#quy-trinh summary")  # the diagram opens on demand
     assert run.page.locator("#so-do-quy-trinh li[aria-current=step]").inner_text().startswith("Đã đăng ký")
 
     # --- the coordinator confirms it from "Việc của tôi"
