@@ -81,6 +81,7 @@ def test_many_approved_at_once_then_nothing_is_offered(
     # the dossier page offers no answer either
     dossier_page = client.get(f"/ho-so/{duc_xuan}").get_data(as_text=True)
     assert f'id="form-task-{task.id}"' not in dossier_page
+    assert "Thẩm tra đạt các chỉ tiêu" not in dossier_page.split('id="thao-tac"')[1].split('id="tu-danh-gia"')[0]
 
 
 def test_returning_needs_a_reason_each_next_to_its_field(

@@ -437,6 +437,9 @@ def dossier_page(context: DossierContext) -> DossierPage:
     answerable_ids = {
         t.task_id for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions)
     }
+    if not any(view.pending for view in task_views if view.task.id in answerable_ids):
+        # nothing left for this person to approve or return: the page offers neither
+        actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
     supplements = (
         session.scalars(
             select(SupplementRequest)
