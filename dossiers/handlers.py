@@ -376,11 +376,11 @@ def _recognise(acting: Acting, command: c.Recognise) -> Applied:
         year=dossier.year,
         dossier_id=dossier.id,
         decision_number=command.decision_number,
-        decided_on=acting.context.today,
+        decided_on=command.decided_on or acting.context.today,
         recorded_at=acting.now,
     )
     acting.session.add(recognition)
-    return Applied({"decision_number": command.decision_number})
+    return Applied({"decision_number": command.decision_number, "decided_on": recognition.decided_on.isoformat()})
 
 
 @handles(c.Revoke)
@@ -388,9 +388,16 @@ def _revoke(acting: Acting, command: c.Revoke) -> Applied:
     revoked = acting.session.scalars(
         select(Recognition).where(Recognition.revocation_dossier_id == acting.dossier.id)
     ).all()
+    revoked_on = command.decided_on or acting.context.today
     for recognition in revoked:
-        recognition.revoked_on = acting.context.today
-    return Applied({"recognitions": [r.id for r in revoked], "decision_number": command.decision_number})
+        recognition.revoked_on = revoked_on
+    return Applied(
+        {
+            "recognitions": [r.id for r in revoked],
+            "decision_number": command.decision_number,
+            "decided_on": revoked_on.isoformat(),
+        }
+    )
 
 
 # --- self-assessment and evidence --------------------------------------------------------------------

@@ -38,6 +38,7 @@ from workflow.deadlines import (
     ReminderPolicy,
     occurrence_for_last_day,
 )
+from workflow.engine import Procedure
 from workflow.procedures import UnknownProcedure, milestone_reached, procedure_for, step_limit
 from workflow.vocabulary import ROLE_LABELS, UNIT_KIND_LABELS, DossierKind, RecognitionLevel, Role, UnitKind
 
@@ -396,6 +397,18 @@ def _level_short(level: RecognitionLevel) -> str:
     }.get(level, level.value)
 
 
+def appraisal_days(book: RuleBook, dossier: Dossier, procedure: Procedure) -> int | None:
+    """The working days a department has to answer its appraisal task on `dossier`: the province's own
+    figure when it set one, else the procedure's step limit; None when the rule is switched off."""
+    rule = book.rules(authority_chain(dossier.unit), dossier.year)["appraisal"]
+    if not rule.enabled:
+        return None
+    if rule.working_days is not None:
+        return rule.working_days
+    limit = step_limit(procedure, procedure.definition.submitted_state, UnitKind(dossier.authority_unit.kind))
+    return None if limit is None else limit.value
+
+
 def _appraisal_obligations(
     session: Session,
     book: RuleBook,
@@ -443,16 +456,11 @@ def _appraisal_obligations(
         except UnknownProcedure:
             continue
         rule = book.rules(authority_chain(dossier.unit), dossier.year)["appraisal"]
-        if not rule.enabled:
-            continue
         authority = dossier.authority_unit
-        if rule.working_days is not None:
-            days = rule.working_days
-        else:
-            limit = step_limit(procedure, procedure.definition.submitted_state, UnitKind(authority.kind))
-            if limit is None:
-                continue
-            days = limit.value
+        found_days = appraisal_days(book, dossier, procedure)
+        if found_days is None:
+            continue
+        days = found_days
         opened = local_date(task.opened_at)
         last_day = calendar.add_working_days(opened, days)
         if not _in_window(last_day, window):

@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
     )
     app.config.update(**config)
+    # Bootstrap's files come from the Bootstrap-Flask package, never from a CDN (the CSP allows 'self' only)
+    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
     from dossiers.regimes import province_figures
@@ -38,7 +40,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     security.configure(app, settings)
 
-    from web.extensions import Database, csrf, limiter, login_manager, migrate
+    from web.extensions import Database, bootstrap, csrf, limiter, login_manager, migrate
 
     engine = make_engine(settings.database_url)
     app.extensions["ntm_database"] = Database(engine=engine, session_factory=make_session_factory(engine))
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    bootstrap.init_app(app)
 
     from web import auth, errors, filters, views
     from web.session import close_request_session

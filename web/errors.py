@@ -26,7 +26,7 @@ MESSAGES = {
     403: "Bạn không có quyền thực hiện thao tác này.",
     404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
     405: "Phương thức không được hỗ trợ.",
-    409: "Dữ liệu đã bị thay đổi bởi người khác; vui lòng tải lại.",
+    409: "Dữ liệu đã thay đổi kể từ khi trang được mở; vui lòng tải lại trang.",
     413: "Dữ liệu gửi lên quá lớn.",
     422: "Dữ liệu nhập chưa hợp lệ.",
     429: "Bạn đã gửi quá nhiều yêu cầu; vui lòng chờ rồi thử lại.",
@@ -82,7 +82,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def handle_workflow(exc: WorkflowError) -> tuple[Response | str, int]:
         status = next((code for kind, code in WORKFLOW_STATUS.items() if isinstance(exc, kind)), 409)
-        return error_response(status, exc.message)
+        # a conflict may be the same person in another tab: the page's own sentence, without blame or versions
+        return error_response(status, None if isinstance(exc, StaleDossier) else exc.message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:

@@ -20,6 +20,7 @@ from werkzeug.test import encode_multipart
 
 from dossiers.db import Base
 from dossiers.models import Dossier
+from dossiers.procedure_facts import tasks_of
 from dossiers.settings import Settings
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import ACTING_AT, sign_in, user
@@ -78,6 +79,10 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
     le_loi = session.get(Dossier, world.dossiers["Lê Lợi"])
     assert le_loi is not None
     version = str(le_loi.version)
+    # the inbox's form as the department of Phòng Tài nguyên và Môi trường would send it (see INBOX_USERS)
+    duc_xuan = session.get_one(Dossier, world.dossiers["Đức Xuân"])
+    task = next(t for t in tasks_of(session, duc_xuan) if t.department and t.department.code == "tn-mt")
+    code = next(item.indicator.code for item in task.items if item.decision is None)
     dossier = {"version": version}
     return {
         "workspace.take_action": {**dossier, "action": "submit", "comment": "Trình", "decision_number": "12/QĐ"},
@@ -98,6 +103,12 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         },
         "workspace.confirm_condition": {**dossier, "condition": "x", "holds": "1", "note": "ok"},
         "workspace.appraise": {**dossier, "task": "1", "decision": "return", "codes": "1.1", "reason-1.1": "Thiếu"},
+        "workspace.preview_assessment_import": {"sheet": "1"},
+        "workspace.inbox_answer": {
+            "decision": "return", "pick": f"{duc_xuan.id}:{task.id}:{code}",
+            f"version:{duc_xuan.id}": str(duc_xuan.version),
+            f"reason:{duc_xuan.id}:{code}": "Thiếu", "comment": "Ý kiến",
+        },
         "workspace.register": {"level": "xa_ntm", "year": "2026", "criteria_set": "1"},
         "auth.login": {"username": "xa.leloi", "password": "sai-mat-khau"},
         "auth.password": {"current": "sai-mat-khau", "new": "mot-mat-khau-moi-kha-dai", "confirm": "khac"},
@@ -140,8 +151,13 @@ POSTS = [
     "workspace.attach_evidence", "workspace.record_posting",
     "workspace.record_survey", "workspace.record_vote", "workspace.record_announcement",
     "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
+    "workspace.inbox_answer", "workspace.preview_assessment_import",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry",
 ]  # fmt: skip
+
+
+#: the inbox is a department's: the right user answers its own task, the foreign one is another department
+INBOX_USERS = ("phong.tn-mt", "phong.nn-ptnt")
 
 
 def test_every_form_route_is_fuzzed(fuzz_app: Flask) -> None:
@@ -155,6 +171,7 @@ def test_hostile_values_never_break_a_form(
     fuzz_app: Flask, world: DemoWorld, session: Session, connection: Connection, endpoint: str, who: str
 ) -> None:
     right, foreign = ("admin", "xa.leloi") if endpoint.startswith("admin.") else ("xa.leloi", "xa.duclong")
+    right, foreign = INBOX_USERS if endpoint == "workspace.inbox_answer" else (right, foreign)
     username = right if who == "right" else foreign
     client = fuzz_app.test_client()
     base = _forms(world, session)[endpoint]
@@ -168,7 +185,8 @@ def test_hostile_values_never_break_a_form(
         for value in HOSTILE:
             form: dict[str, str | bytes] = {**base, **dict.fromkeys(changed_fields, value)}
             field = ",".join(changed_fields)
-            status = _post(client, url, form, with_file=endpoint == "workspace.attach_evidence")
+            with_file = endpoint in ("workspace.attach_evidence", "workspace.preview_assessment_import")
+            status = _post(client, url, form, with_file=with_file)
             after = snapshot(connection)
             if status >= 500:
                 failures.append(f"{field}={value[:40]!r}: {status}")

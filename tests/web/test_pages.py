@@ -55,7 +55,7 @@ def test_sign_in_never_redirects_to_another_host(client: FlaskClient) -> None:
         "/dang-nhap?next=https://evil.example/", data={"username": "xa.lelai", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/viec-cua-toi"  # everyone lands on their work
 
 
 def test_unknown_pages_get_a_vietnamese_404_and_the_api_gets_json(client: FlaskClient) -> None:

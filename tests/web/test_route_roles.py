@@ -139,6 +139,18 @@ TABLE: dict[str, tuple[Call, Callable[[str, str], int]]] = {
         ),
         _register,
     ),
+    # the department inbox: everyone signed in sees theirs (empty for roles that answer no task)
+    "workspace.inbox": (Call("GET", lambda t: "/tham-tra"), _everyone(200)),
+    # nothing ticked: refused as invalid, with the inbox shown again
+    "workspace.inbox_answer": (Call("POST", lambda t: "/tham-tra", lambda t: {}), _everyone(422)),
+    # the import belongs to the self-assessment: refused to whoever may not record it now (no dossier here is
+    # in self-assessment for these roles), before the file is read
+    "workspace.preview_assessment_import": (_dossier_form("tu-danh-gia/nhap-excel"), _dossier(403)),
+    # Bootstrap's files, served from the Bootstrap-Flask package: public
+    "bootstrap.static": (
+        Call("GET", lambda t: "/bootstrap/static/css/bootstrap.min.css"),
+        _everyone(200, 200),
+    ),
     "admin.outbox": (Call("GET", lambda t: "/quan-tri/thu-dien-tu"), _admin_only(200)),
     "admin.users": (Call("GET", lambda t: "/quan-tri/nguoi-dung"), _admin_only(200)),
     # no such message: the administrator is told so (409); everyone else may not use the page
@@ -263,6 +275,7 @@ def test_each_route_answers_each_role_as_the_table_says(
                 response = client.get(path)
             else:
                 response = client.post(path, data=call.data(target) if call.data else {})
+            response.close()  # a file sent from disk (Bootstrap's) is streamed until closed
             want = expected(role, scope)
             if response.status_code != want:
                 wrong.append(

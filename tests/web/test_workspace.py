@@ -329,7 +329,7 @@ def test_a_stale_form_gets_409_and_keeps_what_was_typed(
     )
     assert stale.status_code == 409
     text = stale.get_data(as_text=True)
-    assert "vừa được người khác thay đổi" in text
+    assert "đã thay đổi kể từ khi trang này được mở" in text and "người khác" not in text
     form = form_html(text, "form-vote")
     assert 'value="28"' in form and 'value="30"' in form
     current = fresh(session, le_loi).version
@@ -350,18 +350,61 @@ def test_the_chairman_recognises_with_a_decision_number(
     assert form_ids(page) >= {"form-recognise", "form-refuse"}
     assert "Lý do (bắt buộc)" in form_html(page, "form-refuse")
     version = version_in(page, "form-refuse")
-    no_reason = client.post(f"/ho-so/{canh_tan}/thao-tac", data={"version": version, "action": "refuse"})
+    no_reason = client.post(
+        f"/ho-so/{canh_tan}/thao-tac", data={"version": version, "action": "refuse", "confirm": "1"}
+    )
     assert no_reason.status_code == 422
     assert "Chưa thể thực hiện «Không công nhận, nêu lý do»: cần ghi rõ lý do." in no_reason.get_data(as_text=True)
+    # an irreversible action: a plain POST without the confirmation box, or without the decision's number and
+    # date, is refused with the message next to the field, and what was typed stays
+    unconfirmed = client.post(
+        f"/ho-so/{canh_tan}/thao-tac",
+        data={
+            "version": version,
+            "action": "recognise",
+            "decision_number": "301/QĐ-UBND",
+            "decision_date": "12/09/2025",
+        },
+    )
+    assert unconfirmed.status_code == 422
+    text = unconfirmed.get_data(as_text=True)
+    assert 'id="loi-action-recognise-confirm">Đánh dấu ô xác nhận' in form_html(text, "form-recognise")
+    assert 'value="301/QĐ-UBND"' in form_html(text, "form-recognise")
+    undated = client.post(
+        f"/ho-so/{canh_tan}/thao-tac", data={"version": version, "action": "recognise", "confirm": "1"}
+    )
+    assert undated.status_code == 422
+    form = form_html(undated.get_data(as_text=True), "form-recognise")
+    assert "Nhập số quyết định." in form and "Nhập ngày ký quyết định" in form
+    for day, message in (("31/02/2025", "Ngày không hợp lệ"), ("16/09/2025", "không được sau ngày hôm nay")):
+        bad_day = client.post(
+            f"/ho-so/{canh_tan}/thao-tac",
+            data={
+                "version": version,
+                "action": "recognise",
+                "confirm": "1",
+                "decision_number": "1",
+                "decision_date": day,
+            },
+        )
+        assert bad_day.status_code == 422 and message in form_html(bad_day.get_data(as_text=True), "form-recognise")
+    assert fresh(session, canh_tan).state == "forwarded"
     done = client.post(
         f"/ho-so/{canh_tan}/thao-tac",
-        data={"version": version, "action": "recognise", "decision_number": "301/QĐ-UBND"},
+        data={
+            "version": version,
+            "action": "recognise",
+            "decision_number": "301/QĐ-UBND",
+            "decision_date": "12/09/2025",
+            "confirm": "1",
+        },
     )
     assert done.status_code == 302
     dossier = fresh(session, canh_tan)
     assert dossier.state == "recognised"
     recognition = session.scalars(select(Recognition).where(Recognition.dossier_id == canh_tan)).one()
     assert recognition.decision_number == "301/QĐ-UBND"
+    assert recognition.decided_on == dt.date(2025, 9, 12)
 
 
 def test_the_front_officer_cannot_take_the_communes_actions(client: FlaskClient, demo_world: DemoWorld) -> None:
@@ -481,8 +524,11 @@ def test_a_2026_registration_offers_the_2026_2030_set_and_its_levels_only(
     assert "Áp dụng giai đoạn 2026-2030 (QĐ 51/2025/QĐ-TTg, áp dụng từ ngày 15/02/2026)" in page
     levels = re.findall(r'<option value="([a-z-]+)"', form)
     assert levels == ["commune-ntm"]  # no nâng cao, kiểu mẫu; the hiện đại pilot is off in Cao Bằng
-    sets = re.findall(r'<option value="(\d+)"[^>]*>[^<]*\((\S+) v\d+\)</option>', form)
-    assert [code for _, code in sets][:1] == ["xa-ntm-2026"] and "xa-ntm-2021" not in {code for _, code in sets}
+    offered = [int(set_id) for set_id in re.findall(r'<option value="(\d+)"', form)]
+    codes = dict(session.execute(select(CriteriaSet.id, CriteriaSet.code).where(CriteriaSet.id.in_(offered))).all())
+    sets = [codes[set_id] for set_id in offered]
+    assert sets[:1] == ["xa-ntm-2026"] and "xa-ntm-2021" not in sets
+    assert "xa-ntm-2026" not in form  # the set is offered by its name, not its code
     assert 'value="2026"' in form
 
     old = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-2021")).first()
@@ -500,7 +546,7 @@ def test_a_2026_registration_offers_the_2026_2030_set_and_its_levels_only(
     assert "không xét công nhận «Xã đạt chuẩn nông thôn mới nâng cao»" in refused.get_data(as_text=True)
 
     created = client.post(
-        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-ntm", "year": "2026", "criteria_set": sets[0][0]}
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-ntm", "year": "2026", "criteria_set": offered[0]}
     )
     assert created.status_code == 302
     dossier = session.scalars(select(Dossier).where(Dossier.unit_id == unit_id, Dossier.year == 2026)).one()

@@ -8,6 +8,7 @@ asks, never re-derives. Every list is a fixed number of queries, whatever the nu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ from dossiers.regimes import rules_for_many, set_terms, with_province
 from workflow import permissions
 from workflow.actions import APPRAISAL_ACTIONS, Action
 from workflow.calendar import local_date
+from workflow.diagram import edges
 from workflow.engine import Party, Procedure
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
 from workflow.regimes import regime_for
@@ -135,6 +137,47 @@ class CriterionBlock:
     criterion: Criterion
     rows: list[IndicatorRow]
 
+    @property
+    def met(self) -> bool:
+        """The commune counts a criterion as met when every one of its indicators is."""
+        return bool(self.rows) and all(row.met for row in self.rows)
+
+    @property
+    def assessed(self) -> int:
+        return sum(1 for row in self.rows if row.met is not None)
+
+
+@dataclass
+class DiagramState:
+    """One state of the procedure on the dossier page's diagram, with where its actions lead."""
+
+    name: str
+    label: str
+    final: bool
+    current: bool
+    #: (action label, destination label) of the transitions that leave the state
+    leads_to: list[tuple[str, str]]
+    #: labels of the actions taken without leaving the state
+    internal: list[str]
+
+
+def procedure_diagram(procedure: Procedure, current: str) -> list[DiagramState]:
+    """The procedure the engine runs (its compiled machine), state by state, with `current` marked."""
+    found = {
+        s.name: DiagramState(s.name, s.label, s.final, s.name == current, [], []) for s in procedure.definition.states
+    }
+    for source, action, dest in edges(procedure):
+        state = found.get(source)
+        if state is None:
+            continue
+        label = action_label(procedure, action)
+        if dest == source:
+            if label not in state.internal:
+                state.internal.append(label)
+        else:
+            state.leads_to.append((label, procedure.state_label(dest)))
+    return list(found.values())
+
 
 @dataclass
 class TaskView:
@@ -196,7 +239,16 @@ class DossierPage:
     answerable: list[TaskView]
     confirmable: list[str]
     fallback_label: str
+    #: indicator code → the files sent for it
+    evidence_by_code: dict[str, list[Evidence]] = field(default_factory=dict)
+    #: indicator code → why it was returned, while the supplement request is open
+    to_fix: dict[str, list[str]] = field(default_factory=dict)
+    diagram: list[DiagramState] = field(default_factory=list)
     condition_labels: dict[str, str] = field(default_factory=lambda: dict(CONDITION_LABELS))
+
+    @property
+    def criteria_met(self) -> int:
+        return sum(1 for block in self.criteria if block.met)
 
     def may(self, action: str) -> bool:
         return action in self.actions
@@ -251,7 +303,47 @@ def _event_details(payload: dict[str, Any]) -> str:
         parts.append(f"{CONDITION_LABELS[payload['condition']]}: {holds}")
     if payload.get("decision_number"):
         parts.append(f"số quyết định {payload['decision_number']}")
+    parts.extend(_entered(payload))
     return " · ".join(parts)
+
+
+def _day(value: Any) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def _entered(payload: dict[str, Any]) -> list[str]:
+    """The values a person typed into a consultation, survey, vote or decision form, as the log shows them."""
+    parts = []
+    if "start" in payload and "end" in payload:
+        parts.append(f"từ {_day(payload['start'])} đến {_day(payload['end'])}")
+    if "announcements" in payload:
+        parts.append(f"{payload['announcements']} lần thông báo")
+    if "reached" in payload and "satisfied" in payload:
+        parts.append(
+            f"{payload['total']} hộ, {payload['reached']} hộ được hỏi ý kiến, {payload['satisfied']} hộ hài lòng"
+        )
+    if "in_favour" in payload:
+        parts.append(f"{payload['in_favour']}/{payload['total']} phiếu đồng ý")
+    if "income_per_capita" in payload:
+        parts.append(f"thu nhập bình quân {payload['income_per_capita']:,} đồng/người/năm".replace(",", "."))
+    if payload.get("decided_on"):
+        parts.append(f"ký ngày {_day(payload['decided_on'])}")
+    if payload.get("name") and payload.get("sha256"):
+        parts.append(f"tệp «{payload['name']}»")
+    return parts
+
+
+def _to_fix(supplements: Sequence[SupplementRequest]) -> dict[str, list[str]]:
+    """Indicators returned by a supplement request not yet answered, with every reason given."""
+    found: dict[str, list[str]] = {}
+    for request in supplements:
+        if request.resolved_at is None:
+            for item in request.items:
+                found.setdefault(item.indicator.code, []).append(item.reason)
+    return found
 
 
 def dossier_page(context: DossierContext) -> DossierPage:
@@ -348,11 +440,18 @@ def dossier_page(context: DossierContext) -> DossierPage:
             for a in sorted(actions, key=lambda a: a == Action.WITHDRAW)
             if a in PLAIN_COMMANDS
         ]
+    evidence_by_code: dict[str, list[Evidence]] = {}
+    for file in evidence:
+        if file.indicator is not None:
+            evidence_by_code.setdefault(file.indicator.code, []).append(file)
     task_views = [_task_view(task) for task in tasks]
     answerable_ids = {
         t.task_id
         for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions, context.rules)
     }
+    if not any(view.pending for view in task_views if view.task.id in answerable_ids):
+        # nothing left for this person to approve or return: the page offers neither
+        actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
     supplements = (
         session.scalars(
             select(SupplementRequest)
@@ -388,6 +487,9 @@ def dossier_page(context: DossierContext) -> DossierPage:
         answerable=[view for view in task_views if view.task.id in answerable_ids],
         confirmable=confirmable,
         fallback_label=fallback_label,
+        evidence_by_code=evidence_by_code,
+        to_fix=_to_fix(supplements),
+        diagram=procedure_diagram(procedure, dossier.state),
     )
 
 

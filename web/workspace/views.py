@@ -28,10 +28,13 @@ from web.clock import request_now
 from web.errors import WORKFLOW_STATUS
 from web.session import request_session
 from web.views import render_unit
+from web.workspace import inbox as inbox_page
 from web.workspace import pages, schemas
 from web.workspace.forms import FormState
+from web.workspace.xlsx_import import UnreadableWorkbookError, read_assessments
 from workflow import permissions
 from workflow.actions import Action
+from workflow.calendar import local_date
 from workflow.engine import Procedure
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
 from workflow.rules import CONDITION_LABELS
@@ -39,6 +42,11 @@ from workflow.rules import CONDITION_LABELS
 bp = Blueprint("workspace", __name__)
 
 INVALID_INPUT = "Dữ liệu nhập chưa hợp lệ, vui lòng sửa các ô được đánh dấu."
+#: a conflict may come from the same person in another tab: no blame, no version numbers
+STALE_MESSAGE = (
+    "Hồ sơ đã thay đổi kể từ khi trang này được mở (có thể từ một thẻ hoặc máy khác); thao tác chưa được ghi nhận. "
+    "Trang dưới đây là nội dung mới nhất, những gì bạn đã nhập vẫn được giữ: hãy kiểm tra rồi gửi lại."
+)
 
 Page = str | tuple[str, int]
 
@@ -134,9 +142,8 @@ def describe(exc: WorkflowError, procedure: Procedure | None) -> str:
             f"Hồ sơ đang ở trạng thái «{procedure.state_label(exc.state)}»: "
             f"không thể thực hiện «{label(exc.action)}». {hint}"
         )
-    if isinstance(exc, StaleDossier) and exc.dossier_id is None:
-        # the conflict was found while writing, where the service no longer knows the dossier's number
-        return "Hồ sơ vừa được người khác thay đổi; thao tác chưa được ghi nhận, vui lòng tải lại."
+    if isinstance(exc, StaleDossier):
+        return STALE_MESSAGE
     return exc.message
 
 
@@ -185,17 +192,20 @@ def take_action(dossier_id: int) -> Page | Response:
     action = request.form.get("action", "")
 
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
+        deciding = data["action"] in schemas.DECISION_ACTIONS
         command = c.plain_command(
             data["action"],
             dossier.id,
             expected_version=data["version"],
             comment=data["comment"],
-            decision_number=data["decision_number"],
+            decision_number=data["decision_number"] if deciding else None,
+            decided_on=data["decision_date"] if deciding else None,
         )
         handle(session, user, now, command)
         return f"{_done(dossier, data['action'])} Trạng thái mới: {pages.state_label(dossier)}."
 
-    return _act(dossier_id, f"action:{action}", schemas.PlainActionSchema(), call, anchor="thao-tac")
+    schema = schemas.PlainActionSchema(today=local_date(request_now()))
+    return _act(dossier_id, f"action:{action}", schema, call, anchor="thao-tac")
 
 
 @bp.post("/ho-so/<int:dossier_id>/tu-danh-gia")
@@ -233,8 +243,13 @@ def record_assessments(dossier_id: int) -> Page | Response:
         return f"Đã ghi kết quả tự đánh giá {len(entries)} chỉ tiêu ({where})."
 
     criterion = request.form.get("criterion", "")
-    anchor = f"tieu-chi-{criterion}" if criterion.isdigit() else "tu-danh-gia"
-    return _act(dossier_id, "assessments", schemas.BulkAssessmentSchema(), call, anchor=anchor)
+    # back to the criterion just saved: the person keeps their place on the page
+    anchor, name = (
+        (f"form-criterion-{criterion}", f"criterion:{criterion}")
+        if criterion.isdigit() and len(criterion) <= 4
+        else ("tu-danh-gia", "assessments")
+    )
+    return _act(dossier_id, name, schemas.BulkAssessmentSchema(), call, anchor=anchor)
 
 
 @bp.post("/ho-so/<int:dossier_id>/minh-chung")
@@ -455,3 +470,115 @@ def register(unit_id: int) -> Page | Response:
     session.commit()
     flash(f"Đã đăng ký hồ sơ số {created.id}. Trạng thái: {pages.state_label(created)}.", "success")
     return redirect(url_for(".dossier", dossier_id=created.id))
+
+
+# --- the department inbox --------------------------------------------------------------------------
+
+
+def _render_inbox(form: FormState | None = None, status: int = 200) -> Page:
+    session, user, now = request_session(), signed_in_user(), request_now()
+    html = render_template(
+        "inbox.html", groups=inbox_page.inbox(session, user, now), form=form or FormState(), inline_message=True
+    )
+    return (html, status) if status != 200 else html
+
+
+@bp.get("/tham-tra")
+@login_required
+def inbox() -> Page:
+    """Every indicator waiting for the officer's departments, across the open dossiers of their area."""
+    return _render_inbox()
+
+
+@bp.post("/tham-tra")
+@login_required
+def inbox_answer() -> Page | Response:
+    """Approve, or return with a reason each, the ticked indicators of any number of dossiers: one request,
+    one transaction (one command per dossier and task); a refusal saves nothing and shows the inbox again."""
+    session, user, now = request_session(), signed_in_user(), request_now()
+    raw = schemas.form_data(request.form, ("pick",))
+    try:
+        data = schemas.InboxAnswerSchema().load(raw)
+    except ValidationError as error:
+        return _render_inbox(FormState("inbox", raw, schemas.error_messages(error), INVALID_INPUT), 422)
+    returning = data["decision"] == schemas.RETURN
+    chosen: dict[tuple[int, int], list[str]] = {}
+    for pick in data["picks"]:
+        dossier_id, task_id, code = schemas.parse_pick(pick)
+        codes = chosen.setdefault((dossier_id, task_id), [])
+        if code not in codes:
+            codes.append(code)
+    seen: set[int] = set()
+    try:
+        for (dossier_id, task_id), codes in chosen.items():
+            task = session.get(AppraisalTask, task_id)
+            if task is None or task.dossier_id != dossier_id:
+                raise GuardFailed(
+                    Action.RETURN_INDICATORS if returning else Action.APPROVE_INDICATORS,
+                    ["không tìm thấy nhiệm vụ thẩm tra này trong hồ sơ"],
+                )
+            # the version the page showed guards the first answer; later ones follow this request's own changes
+            version = data["versions"].get(str(dossier_id)) if dossier_id not in seen else None
+            seen.add(dossier_id)
+            command: c.DossierCommand
+            if returning:
+                command = c.ReturnIndicators(
+                    dossier_id=dossier_id,
+                    expected_version=version,
+                    comment=data["comment"],
+                    reasons={code: data["reasons"][f"{dossier_id}:{code}"] for code in codes},
+                    department_id=task.department_id,
+                )
+            else:
+                command = c.ApproveIndicators(
+                    dossier_id=dossier_id,
+                    expected_version=version,
+                    comment=data["comment"],
+                    codes=tuple(codes),
+                    department_id=task.department_id,
+                )
+            handle(session, user, now, command)
+    except WorkflowError as exc:
+        session.rollback()
+        return _render_inbox(FormState("inbox", raw, {}, describe(exc, None)), status_of(exc))
+    session.commit()
+    count = sum(len(codes) for codes in chosen.values())
+    verb = "trả lại" if returning else "thẩm tra đạt"
+    flash(f"Đã {verb} {count} chỉ tiêu của {len(seen)} hồ sơ.", "success")
+    return redirect(url_for(".inbox"))
+
+
+# --- importing the self-assessment table from Excel ------------------------------------------------
+
+
+@bp.post("/ho-so/<int:dossier_id>/tu-danh-gia/nhap-excel")
+@login_required
+def preview_assessment_import(dossier_id: int) -> Page:
+    """Read the uploaded .xlsx and show what it would record, row by row, with each row's errors. Nothing is
+    saved: the preview's confirmation is the whole-set self-assessment form (`record_assessments`)."""
+    session, user, now = request_session(), signed_in_user(), request_now()
+    context = _viewable(session, user, now, dossier_id)
+    allowed = permissions.allowed_actions(context.procedure, context.dossier.state, context.actor, context.view_seats)
+    if Action.RECORD_ASSESSMENT not in allowed:
+        exc = NotPermitted(Action.RECORD_ASSESSMENT, "bạn không ghi kết quả tự đánh giá của hồ sơ này lúc này")
+        return _render_dossier(context, FormState("import", {}, {}, describe(exc, context.procedure)), 403)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        errors = {"file": "Chọn tệp Excel (.xlsx) của bảng tự đánh giá."}
+        return _render_dossier(context, FormState("import", {}, errors, INVALID_INPUT), 422)
+    codes = {
+        indicator.code for criterion in context.dossier.criteria_set.criteria for indicator in criterion.indicators
+    }
+    try:
+        preview = read_assessments(upload.read(), codes)
+    except UnreadableWorkbookError as exc:
+        return _render_dossier(context, FormState("import", {}, {"file": str(exc)}, INVALID_INPUT), 422)
+    html = render_template(
+        "assessment_import.html",
+        dossier=context.dossier,
+        preview=preview,
+        file_name=upload.filename,
+        form=FormState(),
+        state_label=pages.state_label(context.dossier),
+    )
+    return (html, 422) if preview.invalid or not preview.rows else html
