@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "web.cli.workflow",
     "web.cli.users",
     "web.cli.evidence",
+    "web.cli.tokens",
 ]
 
 

@@ -26,14 +26,14 @@ from dossiers.procedure_facts import procedure_of
 from dossiers.settings import Settings
 from web.clock import request_now
 from web.errors import WORKFLOW_STATUS
+from web.messages import describe
 from web.session import request_session
 from web.views import render_unit
 from web.workspace import pages, schemas
 from web.workspace.forms import FormState
 from workflow import permissions
 from workflow.actions import Action
-from workflow.engine import Procedure
-from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
+from workflow.errors import GuardFailed, StaleDossier, WorkflowError, join_vi
 from workflow.rules import CONDITION_LABELS
 
 bp = Blueprint("workspace", __name__)
@@ -111,32 +111,6 @@ def my_work() -> str:
 
 
 # --- acting on a dossier ---------------------------------------------------------------------------
-
-
-def describe(exc: WorkflowError, procedure: Procedure | None) -> str:
-    """The domain's message, with actions and states named by their Vietnamese labels."""
-
-    def label(action: str) -> str:
-        return pages.action_label(procedure, action) if procedure else pages.OPENING_LABELS.get(action, action)
-
-    if isinstance(exc, GuardFailed):
-        return f"Chưa thể thực hiện «{label(exc.action)}»: {'; '.join(exc.missing)}."
-    if isinstance(exc, NotPermitted):
-        return f"Không có quyền thực hiện «{label(exc.action)}»: {exc.reason}."
-    if isinstance(exc, ActionNotAllowed) and procedure is not None:
-        hint = (
-            f"Các thao tác được phép: {join_vi(label(a) for a in exc.allowed)}."
-            if exc.allowed
-            else "Không còn thao tác nào ở trạng thái này."
-        )
-        return (
-            f"Hồ sơ đang ở trạng thái «{procedure.state_label(exc.state)}»: "
-            f"không thể thực hiện «{label(exc.action)}». {hint}"
-        )
-    if isinstance(exc, StaleDossier) and exc.dossier_id is None:
-        # the conflict was found while writing, where the service no longer knows the dossier's number
-        return "Hồ sơ vừa được người khác thay đổi; thao tác chưa được ghi nhận, vui lòng tải lại."
-    return exc.message
 
 
 def status_of(exc: WorkflowError) -> int:
