@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from dossiers.models import ApiCall, ApiToken, User
-from workflow.errors import GuardFailed, NotFound, NotPermitted
+from workflow.errors import GuardFailed, NotFound
 
 SECRET_PREFIX = "ntm_"  # noqa: S105 - the marker every secret starts with, not a secret
 #: how long a token lives when nobody says; the longest one may ask for
@@ -47,8 +47,7 @@ def issue_token(
     name: str,
     days: int = DEFAULT_DAYS,
 ) -> IssuedToken:
-    """A new token of `owner`, made by `by` (the owner or an administrator: the caller checks which with
-    `require_owner_or_admin`) or by the server's operator (`by` None). Flushes."""
+    """A new token of `owner`, made by the owner themselves or by the server's operator (`by` None). Flushes."""
     name = name.strip()
     problems = []
     if not name or len(name) > 100:
@@ -140,8 +139,3 @@ def record_call(
         )
     )
     session.flush()
-
-
-def require_owner_or_admin(by: User, owner: User, admin: bool) -> None:
-    if by.id != owner.id and not admin:
-        raise NotPermitted("issue_token", "chỉ chủ tài khoản hoặc quản trị viên được tạo khóa API")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, request
+from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel
 from werkzeug.wrappers import Response
 
@@ -44,7 +44,14 @@ def switch_language(lang: str) -> Response:
     """Keep the language chosen and go back where the person was."""
     response = redirect(_same_site(request.args.get("next")))
     if lang in LANGUAGES:
-        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+        response.set_cookie(
+            COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
     return response
 
 

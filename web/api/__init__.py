@@ -3,19 +3,16 @@
 Bearer personal access tokens (`dossiers.tokens`) act as their user, with the same "who may"
 (`dossiers.access.load_actor`, `workflow.permissions`). Every call is recorded with its token's id
 (`api_calls`); secrets are never stored or logged. The OpenAPI 3.1 document is `/api/openapi.json`,
-browsable at `/api/docs` (Swagger UI served from this package, no CDN).
+browsable at `/api/docs` (a page drawn on the server from that document: no script, no CDN).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
-from web.api.errors import http_error
 from web.api.schemas import ErrorSchema
 
 API_PREFIX = "/api/v1"
@@ -27,15 +24,7 @@ class NtmApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:
-        """`web.errors` answers every error, JSON under /api/ (`handle_api_error`)."""
-
-
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
-def handle_api_error(exc: HTTPException) -> Response:
-    return http_error(exc)
+        """`web.errors` answers every error: JSON under /api/ (`web.api.errors.http_error`), pages elsewhere."""
 
 
 def init_app(app: Flask) -> None:

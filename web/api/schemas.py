@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from web.workspace.schemas import REGISTRABLE_LEVELS
 from workflow.actions import Action
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import DossierKind, RecognitionLevel, UnitKind
@@ -34,13 +35,38 @@ class Strict(Schema):
 class Int(fields.Integer):
     """A JSON integer (no strings, no floats) within a range."""
 
+    strict_type = True
+
     def __init__(self, *, minimum: int = 0, maximum: int = MAX_INT, **kwargs: Any) -> None:
-        super().__init__(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+        super().__init__(strict=self.strict_type, validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
 class Id(Int):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(minimum=1, **kwargs)
+
+
+class QueryInt(Int):
+    """An integer in the query string, where everything is text: digits only, within a range."""
+
+    strict_type = False
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
+        if not isinstance(value, str) or not value.isascii() or not value.lstrip("-").isdigit() or len(value) > 12:
+            raise self.make_error("invalid", input=value)
+        return int(super()._deserialize(value, attr, data, **kwargs))
+
+
+class QueryId(QueryInt):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(minimum=1, **kwargs)
+
+
+class QueryBool(fields.Boolean):
+    """`true` or `false` in the query string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(truthy={"true"}, falsy={"false"}, **kwargs)
 
 
 class Bool(fields.Boolean):
@@ -99,8 +125,8 @@ class ErrorSchema(Schema):
 
 
 class PageQuery(Strict):
-    page = Int(minimum=1, maximum=100_000, load_default=1)
-    per_page = Int(minimum=1, maximum=MAX_PER_PAGE, load_default=20)
+    page = QueryInt(minimum=1, maximum=100_000, load_default=1)
+    per_page = QueryInt(minimum=1, maximum=MAX_PER_PAGE, load_default=20)
 
 
 class PageSchema(Schema):
@@ -113,7 +139,7 @@ class PageSchema(Schema):
 
 
 class UnitQuery(PageQuery):
-    parent_id = Id()
+    parent_id = QueryId()
     kind = Choice(UnitKind)
     valid_on = Date(metadata={"description": "only units valid on this day"})
     name = Text(max_length=200, metadata={"description": "part of the name"})
@@ -174,11 +200,11 @@ class CriteriaSetListSchema(Schema):
 
 
 class OwnershipQuery(Strict):
-    authority_unit_id = Id(
+    authority_unit_id = QueryId(
         required=True, metadata={"description": "the district (or province) whose departments appraise"}
     )
-    year = Int(minimum=2000, maximum=2100, required=True)
-    criteria_set_id = Id(required=True)
+    year = QueryInt(minimum=2000, maximum=2100, required=True)
+    criteria_set_id = QueryId(required=True)
 
 
 class OwnershipRowSchema(Schema):
@@ -202,8 +228,8 @@ class OwnershipSchema(Schema):
 
 class DossierQuery(PageQuery):
     state = Text(max_length=40)
-    year = Int(minimum=2000, maximum=2100)
-    unit_id = Id()
+    year = QueryInt(minimum=2000, maximum=2100)
+    unit_id = QueryId()
     level = Choice(RecognitionLevel)
     kind = Choice(DossierKind)
 
@@ -306,7 +332,7 @@ class DossierDetailSchema(DossierSchema):
 
 class RegisterSchema(Strict):
     unit_id = Id(required=True)
-    level = Choice(RecognitionLevel, required=True)
+    level = Choice(REGISTRABLE_LEVELS, required=True, metadata={"description": "a level with a recognition procedure"})
     year = Int(minimum=2000, maximum=2100, required=True)
     criteria_set_id = Id(required=True)
     outstanding_field = Text(max_length=40, allow_none=True, load_default=None)
@@ -494,8 +520,8 @@ class MeSchema(Schema):
 
 
 class DecisionQuery(PageQuery):
-    year = Int(minimum=2000, maximum=2100)
-    pending = Bool(metadata={"description": "only indicators not yet decided (true) or only decided ones (false)"})
+    year = QueryInt(minimum=2000, maximum=2100)
+    pending = QueryBool(metadata={"description": "only indicators not yet decided (true) or only decided ones (false)"})
 
 
 class DepartmentDecisionSchema(Schema):
@@ -515,8 +541,8 @@ class DepartmentDecisionPageSchema(PageSchema):
 
 
 class ObligationQuery(PageQuery):
-    year = Int(minimum=2000, maximum=2100, required=True)
-    unit_id = Id(metadata={"description": "only obligations of this unit and the units under it"})
+    year = QueryInt(minimum=2000, maximum=2100, required=True)
+    unit_id = QueryId(metadata={"description": "only obligations of this unit and the units under it"})
 
 
 class ObligationSchema(Schema):
