@@ -132,9 +132,29 @@ def ancestor_ids(session: Session, unit_ids: Iterable[int]) -> dict[int, list[in
     return chains
 
 
+def descendant_ids(session: Session, root_id: int) -> set[int]:
+    """The unit and every unit below it, at any date. One query per level of the tree, whatever the count."""
+    found = {root_id}
+    frontier = [root_id]
+    while frontier:
+        children = session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
+        frontier = [child for child in children if child not in found]
+        found.update(frontier)
+    return found
+
+
 def unit_scope_ids(unit: Unit) -> set[int]:
     """The unit and all its ancestors: a role on any of them covers the unit."""
     return {unit.id, *(ancestor.id for ancestor in unit.ancestors())}
+
+
+def overseen_areas(session: Session, actor: Actor, kinds: Collection[str]) -> list[Unit]:
+    """The units of `kinds` whose area the actor oversees (`workflow.permissions.overseen_unit_ids`);
+    every one of them for an admin. One query."""
+    query = select(Unit).where(Unit.kind.in_(list(kinds))).order_by(Unit.kind.desc(), Unit.name, Unit.id)
+    if not actor.is_admin:
+        query = query.where(Unit.id.in_(permissions.overseen_unit_ids(actor)))
+    return list(session.scalars(query).all())
 
 
 # --- the seats of dossiers ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dossiers.access import descendant_ids
 from dossiers.models import (
     Delegation,
     Department,
@@ -88,6 +89,10 @@ class Obligation:
 
     def is_overdue(self, now: dt.datetime) -> bool:
         return now >= self.due_at
+
+    def days_left(self, today: dt.date) -> int:
+        """Days from `today` to the last day: 0 on the last day, negative once it passed."""
+        return (self.last_day - today).days
 
 
 def unit_label(unit: Unit) -> str:
@@ -211,7 +216,7 @@ def open_obligations(
     """
     book = rulebook or RuleBook.load(session)
     people = _People.load(session, today)
-    scope = _scope_ids(session, within) if within is not None else None
+    scope = descendant_ids(session, within.id) if within is not None else None
     found: list[Obligation] = []
     years_wanted = sorted(set(years))
     for year in years_wanted:
@@ -221,16 +226,6 @@ def open_obligations(
     found += _appraisal_obligations(session, book, people, calendar, set(years_wanted), window, scope)
     found.sort(key=lambda o: (o.last_day, o.obligor_name, o.rule.code, o.key))
     return found
-
-
-def _scope_ids(session: Session, root: Unit) -> set[int]:
-    ids = {root.id}
-    frontier = [root.id]
-    while frontier:
-        children = session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
-        frontier = [child for child in children if child not in ids]
-        ids.update(frontier)
-    return ids
 
 
 def _unit_obligations(

@@ -53,8 +53,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(workspace)
 
     from web.admin import bp as admin
+    from web.dashboard.views import bp as dashboard
 
     app.register_blueprint(admin)
+    app.register_blueprint(dashboard)
 
     from web import api, tokens_page
 

@@ -236,6 +236,23 @@ def coordinates(actor: Actor, unit_scope: Collection[int]) -> bool:
     )
 
 
+#: who watches the progress of an area (the dashboard): its coordination office and its chairman
+OVERSEEING_ROLES = frozenset({Role.COORDINATOR, Role.APPROVER})
+
+
+def overseen_unit_ids(actor: Actor) -> frozenset[int]:
+    """Units whose area the actor (or whom they substitute for today) oversees as coordinator or chairman."""
+    return frozenset(
+        h.unit_id for p in actor.principals for h in p.holdings if h.role in OVERSEEING_ROLES and h.unit_id is not None
+    )
+
+
+def may_oversee(actor: Actor, unit_scope: Collection[int]) -> bool:
+    """The coordinator or the chairman of the unit or of a unit above it (or an admin) may see the unit's
+    dashboard: the progress of its communes, its deadlines, the decisions waiting."""
+    return actor.is_admin or bool(overseen_unit_ids(actor) & set(unit_scope))
+
+
 # --- appraisal tasks and conditions ------------------------------------------------------------------
 
 

@@ -39,16 +39,17 @@ def page_of(client: FlaskClient, dossier_id: int) -> str:
 # --- who sees what ---------------------------------------------------------------------------------
 
 
-def test_an_officer_of_another_commune_gets_403(client: FlaskClient, demo_world: DemoWorld) -> None:
+def test_another_communes_dossier_is_not_found(client: FlaskClient, demo_world: DemoWorld) -> None:
+    """404, as for a dossier that does not exist: the number tells an officer of another commune nothing."""
     le_loi = demo_world.dossiers["Lê Lợi"]
     sign_in(client, "xa.duclong")
     response = client.get(f"/ho-so/{le_loi}")
-    assert response.status_code == 403
-    assert "Bạn không có quyền thực hiện thao tác này." in response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Không tìm thấy trang hoặc dữ liệu yêu cầu." in response.get_data(as_text=True)
     posted = client.post(
         f"/ho-so/{le_loi}/bieu-quyet", data={"version": "1", "votes_total": "3", "votes_in_favour": "3"}
     )
-    assert posted.status_code == 403
+    assert posted.status_code == 404
     assert client.get(f"/ho-so/{demo_world.dossiers['Đức Long']}").status_code == 200
     assert client.get("/ho-so/999999").status_code == 404
 

@@ -52,7 +52,7 @@ def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: Flask
     assert "form-evidence" not in client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)  # not theirs to attach
 
     sign_in(client, "xa.duclong")
-    assert client.get(link).status_code == 403
+    assert client.get(link).status_code == 404  # another commune's dossier: not found
 
 
 def test_no_file_or_a_wrong_indicator_is_refused_in_vietnamese(client: FlaskClient, demo_world: DemoWorld) -> None:

@@ -66,14 +66,15 @@ class Refused(Exception):  # noqa: N818 - a response waiting to be sent, not an 
 
 
 def _context(session: Session, dossier_id: int) -> DossierContext:
-    """The dossier once the token's user may read it: 404 when there is none, 403 when it is not theirs."""
+    """The dossier once the token's user may read it: 404 when there is none or it is not theirs to read
+    (as on the pages: a dossier one may not read is as good as one that does not exist)."""
     dossier = session.get(Dossier, dossier_id, options=[joinedload(Dossier.unit), joinedload(Dossier.criteria_set)])
     if dossier is None:
         raise Refused(json_error(404))
     now = request_now()
     context = DossierContext(session, dossier, load_actor(session, api_user(), now), now)
     if not permissions.may_view(context.actor, context.view_seats):
-        raise Refused(json_error(403))
+        raise Refused(json_error(404))
     return context
 
 
@@ -209,6 +210,28 @@ def detail(context: DossierContext) -> dict[str, Any]:
     }
 
 
+def _ref(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+_DOSSIER = "/api/v1/dossiers/{dossier_id}"
+#: what a client (and schemathesis' stateful phase) can do next with a dossier it just registered
+REGISTERED_LINKS = {
+    201: {
+        "links": {
+            name: {"operationRef": _ref(path, method), "parameters": {"dossier_id": "$response.body#/id"}}
+            for name, path, method in (
+                ("ReadDossier", _DOSSIER, "get"),
+                ("ReadAssessments", f"{_DOSSIER}/assessments", "get"),
+                ("UpdateAssessments", f"{_DOSSIER}/assessments", "patch"),
+                ("ListEvidence", f"{_DOSSIER}/evidence", "get"),
+                ("Withdraw", f"{_DOSSIER}/actions/withdraw", "post"),
+            )
+        }
+    }
+}
+
+
 def _with_etag(body: Any, dossier: Dossier, status: int = 200) -> Response:
     response = make_response(body, status)
     response.headers["ETag"] = etag_of(dossier)
@@ -241,6 +264,7 @@ def list_dossiers(page: int, per_page: int, **filters: Any) -> dict[str, Any]:
 @bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
+@bp.doc(responses=REGISTERED_LINKS)
 @_refusals
 def register(data: dict[str, Any]) -> Response:
     """Đăng ký hồ sơ (register) for a unit, a level and a year: `Register`, as the unit page does."""

@@ -1,10 +1,11 @@
 """Every API error as one JSON shape: `{"code", "message", "errors": {field: [...]}}` (+ `status`, and the
 allowed actions when an action is not allowed now). Statuses, used the same way everywhere:
 
-400 malformed request (JSON that does not parse) · 401 no usable token · 403 the token's user may not ·
-404 nothing there (or not visible) · 409 the action is not allowed in the dossier's state, or a duplicate ·
-412 the dossier changed since the ETag the client sent · 422 the input does not fit its schema, or a
-condition of the action does not hold · 428 a change sent without If-Match · 429 too many calls.
+400 malformed request (JSON that does not parse) · 401 no usable token · 403 the token's user may not take
+this action (or read this area) · 404 nothing there, or nothing the caller may read (a dossier of another
+commune, as on the pages) · 409 the action is not allowed in the dossier's state, or a duplicate · 412 the
+dossier changed since the ETag the client sent · 422 the input does not fit its schema, or a condition of the
+action does not hold · 428 a change sent without If-Match · 429 too many calls.
 """
 
 from __future__ import annotations

@@ -65,7 +65,8 @@ def state_label_filter(dossier: Dossier) -> str:
 
 
 def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -> DossierContext:
-    """The dossier with what the page reads of it, once the user may read it (404, 403 otherwise)."""
+    """The dossier with what the page reads of it, once the user may read it. A dossier they may not read is
+    "not found" (404) like one that does not exist: its number tells nobody that it exists."""
     dossier = session.get(
         Dossier,
         dossier_id,
@@ -80,7 +81,7 @@ def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -
         abort(404)
     context = DossierContext(session, dossier, load_actor(session, user, now), now)
     if not permissions.may_view(context.actor, context.view_seats):
-        abort(403)
+        abort(404)
     return context
 
 
