@@ -171,7 +171,7 @@ def main() -> int:
                     "--no-color",
                 ],
                 env=fuzz_env,
-                cwd=ROOT,
+                cwd=folder,  # its cache stays in the temporary folder, not in the checkout
             )
             return result.returncode
         finally:
