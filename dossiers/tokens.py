@@ -52,6 +52,9 @@ def issue_token(
     problems = []
     if not name or len(name) > 100:
         problems.append("tên khóa phải có từ 1 đến 100 ký tự")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        # PostgreSQL refuses NUL in text, and no one names a token with control characters
+        problems.append("tên khóa có ký tự không hợp lệ")
     if not 1 <= days <= MAX_DAYS:
         problems.append(f"thời hạn phải từ 1 đến {MAX_DAYS} ngày")
     if not owner.active:
