@@ -50,11 +50,12 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     limiter.init_app(app)
     bootstrap.init_app(app)
 
-    from web import auth, errors, filters, views
+    from web import auth, errors, filters, i18n, views
     from web.session import close_request_session
     from web.workspace.views import bp as workspace
 
     app.teardown_appcontext(close_request_session)
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
@@ -66,6 +67,14 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(admin)
     app.register_blueprint(dashboard)
+
+    from web import api, tokens_page
+
+    api.init_app(app)
+    app.register_blueprint(tokens_page.bp)
+    # bearer tokens, not cookies, authenticate the API: a cross-site form cannot forge a call
+    csrf.exempt(api.dossiers.bp)
+    csrf.exempt(api.resources.bp)
 
     from web import csrf_recovery
 

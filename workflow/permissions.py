@@ -219,6 +219,21 @@ def may_view(actor: Actor, seats: Seats) -> bool:
     return any(person_may_view(person, seats) for person in actor.principals)
 
 
+def read_roots(actor: Actor) -> frozenset[int] | None:
+    """The units whose affairs (and everything under them) the actor may read outside a dossier, such as
+    obligations and deadlines: the units they or whom they substitute for hold a role on, and the units of
+    their departments. None: everything (an admin)."""
+    if actor.is_admin:
+        return None
+    return frozenset(
+        unit
+        for person in actor.principals
+        for h in person.holdings
+        for unit in (h.unit_id, h.department_unit_id)
+        if unit is not None
+    )
+
+
 def may_manage(actor: Actor) -> bool:
     """Administration (users, data, the outbox): admins only, never through a delegation."""
     return actor.is_admin

@@ -13,9 +13,12 @@ from dossiers.models.recognition import (
     Recognition,
 )
 from dossiers.models.reports import ReportSubmission
+from dossiers.models.tokens import ApiCall, ApiToken
 from dossiers.models.units import Unit, find_unit, unit_lineage
 
 __all__ = [
+    "ApiCall",
+    "ApiToken",
     "AppraisalItem",
     "AppraisalTask",
     "Assessment",

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "web.cli.users",
     "web.cli.evidence",
     "web.cli.regimes",
+    "web.cli.tokens",
 ]
 
 

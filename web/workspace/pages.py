@@ -39,6 +39,7 @@ from dossiers.models import (
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
 from dossiers.regimes import rules_for_many, set_terms, with_province
+from web.messages import action_label
 from workflow import permissions
 from workflow.actions import APPRAISAL_ACTIONS, Action
 from workflow.calendar import local_date
@@ -58,10 +59,6 @@ from workflow.vocabulary import (
 )
 
 #: actions that open a dossier: they are not in any procedure's list of actions
-OPENING_LABELS: dict[str, str] = {
-    Action.REGISTER: "Đăng ký hồ sơ",
-    Action.OPEN_REVOCATION: "Mở hồ sơ xét thu hồi (tự động)",
-}
 FORM_ANCHORS: dict[str, str] = {
     Action.RECORD_ASSESSMENT: "ghi-danh-gia",
     Action.ATTACH_EVIDENCE: "minh-chung",
@@ -97,15 +94,6 @@ def state_label(dossier: Dossier) -> str:
         return procedure_of(dossier).state_label(dossier.state)
     except UnknownProcedure:
         return dossier.state
-
-
-def action_label(procedure: Procedure, action: str) -> str:
-    if action in OPENING_LABELS:
-        return OPENING_LABELS[action]
-    try:
-        return procedure.action(action).label
-    except KeyError:
-        return action
 
 
 def role_label(role: str | None) -> str:

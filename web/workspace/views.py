@@ -26,6 +26,7 @@ from dossiers.procedure_facts import procedure_of
 from dossiers.settings import Settings
 from web.clock import request_now
 from web.errors import WORKFLOW_STATUS
+from web.messages import action_label, describe
 from web.session import request_session
 from web.views import render_unit
 from web.workspace import inbox as inbox_page
@@ -35,19 +36,13 @@ from web.workspace.xlsx_import import UnreadableWorkbookError, read_assessments
 from workflow import permissions
 from workflow.actions import Action
 from workflow.calendar import local_date
-from workflow.engine import Procedure
-from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
+from workflow.errors import GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
 from workflow.rules import CONDITION_LABELS
 
 bp = Blueprint("workspace", __name__)
 
 INVALID_INPUT = "Dữ liệu nhập chưa hợp lệ, vui lòng sửa các ô được đánh dấu."
 #: a conflict may come from the same person in another tab: no blame, no version numbers
-STALE_MESSAGE = (
-    "Hồ sơ đã thay đổi kể từ khi trang này được mở (có thể từ một thẻ hoặc máy khác); thao tác chưa được ghi nhận. "
-    "Trang dưới đây là nội dung mới nhất, những gì bạn đã nhập vẫn được giữ: hãy kiểm tra rồi gửi lại."
-)
-
 Page = str | tuple[str, int]
 
 
@@ -122,31 +117,6 @@ def my_work() -> str:
 # --- acting on a dossier ---------------------------------------------------------------------------
 
 
-def describe(exc: WorkflowError, procedure: Procedure | None) -> str:
-    """The domain's message, with actions and states named by their Vietnamese labels."""
-
-    def label(action: str) -> str:
-        return pages.action_label(procedure, action) if procedure else pages.OPENING_LABELS.get(action, action)
-
-    if isinstance(exc, GuardFailed):
-        return f"Chưa thể thực hiện «{label(exc.action)}»: {'; '.join(exc.missing)}."
-    if isinstance(exc, NotPermitted):
-        return f"Không có quyền thực hiện «{label(exc.action)}»: {exc.reason}."
-    if isinstance(exc, ActionNotAllowed) and procedure is not None:
-        hint = (
-            f"Các thao tác được phép: {join_vi(label(a) for a in exc.allowed)}."
-            if exc.allowed
-            else "Không còn thao tác nào ở trạng thái này."
-        )
-        return (
-            f"Hồ sơ đang ở trạng thái «{procedure.state_label(exc.state)}»: "
-            f"không thể thực hiện «{label(exc.action)}». {hint}"
-        )
-    if isinstance(exc, StaleDossier):
-        return STALE_MESSAGE
-    return exc.message
-
-
 def status_of(exc: WorkflowError) -> int:
     return next((code for kind, code in WORKFLOW_STATUS.items() if isinstance(exc, kind)), 409)
 
@@ -183,7 +153,7 @@ def _act(
 
 
 def _done(dossier: Dossier, action: str) -> str:
-    return f"Đã ghi nhận: {pages.action_label(procedure_of(dossier), action)}."
+    return f"Đã ghi nhận: {action_label(procedure_of(dossier), action)}."
 
 
 @bp.post("/ho-so/<int:dossier_id>/thao-tac")
