@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import cast
 
 from sqlalchemy import literal, select, union_all
@@ -26,10 +26,11 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import task_label
-from dossiers.territory import load_territory
+from dossiers.territory import load_territory, load_territory_below
 from workflow import permissions
 from workflow.calendar import local_date
 from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
+from workflow.rules import DEFAULT_RULES, Rules
 from workflow.vocabulary import Role
 
 
@@ -143,6 +144,20 @@ def ancestor_ids(session: Session, unit_ids: Iterable[int]) -> dict[int, list[in
     return {uid: territory.ancestor_ids(uid) for uid in wanted}
 
 
+def descendant_ids(session: Session, root_id: int) -> set[int]:
+    """The unit and every unit below it, at any date (`dossiers.territory`: one query per level of the tree)."""
+    return load_territory_below(session, root_id).descendant_ids(root_id)
+
+
+def overseen_areas(session: Session, actor: Actor, kinds: Collection[str]) -> list[Unit]:
+    """The units of `kinds` whose area the actor oversees (`workflow.permissions.overseen_unit_ids`);
+    every one of them for an admin. One query."""
+    query = select(Unit).where(Unit.kind.in_(list(kinds))).order_by(Unit.kind.desc(), Unit.name, Unit.id)
+    if not actor.is_admin:
+        query = query.where(Unit.id.in_(permissions.overseen_unit_ids(actor)))
+    return list(session.scalars(query).all())
+
+
 # --- the seats of dossiers ---------------------------------------------------------------------------
 
 
@@ -172,8 +187,12 @@ def owning_departments(
     return {key: frozenset(found.get(key, ())) for key in keys}
 
 
-def seats_for(session: Session, dossiers: Sequence[Dossier]) -> dict[int, Seats]:
-    """The seats of every dossier: a fixed number of queries (ownership, tasks, the tree's levels)."""
+def seats_for(
+    session: Session, dossiers: Sequence[Dossier], rules: Mapping[int, Rules] | None = None
+) -> dict[int, Seats]:
+    """The seats of every dossier: a fixed number of queries (ownership, tasks, the tree's levels).
+    `rules` (dossier id → its rules, `dossiers.regimes.rules_for_many`) decide whose departments confirm
+    the conditions; without them the national default (a hamlet's: its decider's)."""
     if not dossiers:
         return {}
     owners = owning_departments(session, {(d.authority_unit_id, d.year, d.criteria_set_id) for d in dossiers})
@@ -194,6 +213,9 @@ def seats_for(session: Session, dossiers: Sequence[Dossier]) -> dict[int, Seats]
             owning_department_ids=owners[(d.authority_unit_id, d.year, d.criteria_set_id)] | tasks.get(d.id, set()),
             unit_scope=frozenset({d.unit_id, *chains.get(d.unit_id, [])}),
             authority_scope=frozenset({d.authority_unit_id, *chains.get(d.authority_unit_id, [])}),
+            condition_unit_id=(rules or {})
+            .get(d.id, DEFAULT_RULES)
+            .confirming_unit_id(d.level, d.authority_unit_id, d.decider_unit_id),
         )
         for d in dossiers
     }

@@ -92,6 +92,8 @@ class Forward(DossierCommand):
 class Recognise(DossierCommand):
     action: ClassVar[Action] = Action.RECOGNISE
     decision_number: str | None = None
+    #: the day the decision was signed; None: the day it is recorded
+    decided_on: dt.date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +105,8 @@ class Refuse(DossierCommand):
 class Revoke(DossierCommand):
     action: ClassVar[Action] = Action.REVOKE
     decision_number: str | None = None
+    #: the day the decision was signed; None: the day it is recorded
+    decided_on: dt.date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +139,7 @@ def plain_command(
     expected_version: int | None = None,
     comment: str | None = None,
     decision_number: str | None = None,
+    decided_on: dt.date | None = None,
     on_behalf_of_id: int | None = None,
 ) -> DossierCommand:
     """The command of a plain action named by its code (a form's button, the CLI)."""
@@ -146,7 +151,7 @@ def plain_command(
         "on_behalf_of_id": on_behalf_of_id,
     }
     if kind in (Recognise, Revoke):
-        return kind(**common, decision_number=decision_number)  # type: ignore[arg-type]
+        return kind(**common, decision_number=decision_number, decided_on=decided_on)  # type: ignore[arg-type]
     return kind(**common)  # type: ignore[arg-type]
 
 

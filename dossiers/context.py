@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
@@ -30,13 +32,16 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import holds_recognition, procedure_of
+from dossiers.regimes import regime_of
 from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import Procedure
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
 from workflow.permissions import Actor, Seats, TaskSeat
+from workflow.regimes import Regime
 from workflow.revocation import revocation_finding
-from workflow.rules import DEFAULT_RULES, Rules
+from workflow.rules import Rules
+from workflow.thresholds import reaches, threshold_of
 from workflow.vocabulary import DossierKind, RecognitionLevel, UnitKind
 
 
@@ -48,20 +53,33 @@ class IndicatorRef:
     code: str
     criterion_number: int
     criterion_is_key: bool
+    #: {"default", "by_region", "by_group"} as the set writes them (`workflow.thresholds.threshold_of`)
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
 
 
 class DossierContext:
     """One dossier, the actor and the moment, with the parts the action needs loaded on first use."""
 
     def __init__(
-        self, session: Session, dossier: Dossier, actor: Actor, now: dt.datetime, rules: Rules = DEFAULT_RULES
+        self, session: Session, dossier: Dossier, actor: Actor, now: dt.datetime, rules: Rules | None = None
     ) -> None:
         self.session = session
         self.dossier = dossier
         self.actor = actor
         self.now = now
-        self.rules = rules
         self.today = local_date(now)
+        if rules is not None:
+            self.__dict__["rules"] = rules
+
+    @cached_property
+    def regime(self) -> Regime:
+        """The dossier's pinned regime with its province's figures for its year."""
+        return regime_of(self.dossier)
+
+    @cached_property
+    def rules(self) -> Rules:
+        """The thresholds of the dossier's regime (unless the caller passed its own)."""
+        return self.regime.rules
 
     @cached_property
     def procedure(self) -> Procedure:
@@ -75,7 +93,14 @@ class DossierContext:
         departments owning it in the dossier's table (authority, year): one query for both."""
         d = self.dossier
         rows = self.session.execute(
-            select(Indicator.id, Indicator.code, Criterion.number, Criterion.is_key, Ownership.department_id)
+            select(
+                Indicator.id,
+                Indicator.code,
+                Criterion.number,
+                Criterion.is_key,
+                Indicator.thresholds,
+                Ownership.department_id,
+            )
             .join(Criterion, Criterion.id == Indicator.criterion_id)
             .outerjoin(
                 Ownership,
@@ -90,8 +115,8 @@ class DossierContext:
         ).all()
         indicators: dict[int, IndicatorRef] = {}
         owners: dict[int, list[int]] = defaultdict(list)
-        for indicator_id, code, number, is_key, department_id in rows:
-            indicators.setdefault(indicator_id, IndicatorRef(indicator_id, code, number, is_key))
+        for indicator_id, code, number, is_key, thresholds, department_id in rows:
+            indicators.setdefault(indicator_id, IndicatorRef(indicator_id, code, number, is_key, thresholds or {}))
             if department_id is not None and department_id not in owners[indicator_id]:
                 owners[indicator_id].append(department_id)
         return list(indicators.values()), dict(owners)
@@ -147,7 +172,15 @@ class DossierContext:
             authority_unit_id=d.authority_unit_id,
             decider_unit_id=d.decider_unit_id,
             owning_department_ids=self._owning_department_ids() if involved else frozenset(),
+            condition_unit_id=self.condition_unit_id,
         )
+
+    @cached_property
+    def condition_unit_id(self) -> int | None:
+        """The unit whose departments confirm the conditions, when not the authority (a hamlet's: its decider)."""
+        d = self.dossier
+        unit_id = self.rules.confirming_unit_id(d.level, d.authority_unit_id, d.decider_unit_id)
+        return None if unit_id == d.authority_unit_id else unit_id
 
     def _owning_department_ids(self) -> frozenset[int]:
         """The table's owners, and the departments tasks were opened for (a department keeps its task
@@ -167,12 +200,13 @@ class DossierContext:
             owning_department_ids=self._owning_department_ids(),
             unit_scope=frozenset({d.unit_id, *chains[d.unit_id]}),
             authority_scope=frozenset({d.authority_unit_id, *chains[d.authority_unit_id]}),
+            condition_unit_id=self.condition_unit_id,
         )
 
     def use_criteria(self, criteria: list[Criterion]) -> None:
         """Take the set's indicators from criteria already loaded with them (the page shows them anyway)."""
         self.__dict__["indicators"] = [
-            IndicatorRef(i.id, i.code, criterion.number, criterion.is_key)
+            IndicatorRef(i.id, i.code, criterion.number, criterion.is_key, i.thresholds or {})
             for criterion in criteria
             for i in criterion.indicators
         ]
@@ -205,6 +239,21 @@ class DossierContext:
             select(ModelConditions).where(ModelConditions.dossier_id == self.dossier.id)
         ).first()
 
+    def _below_threshold(self, unmet: frozenset[str]) -> dict[str, tuple[str, str]]:
+        """Indicators whose recorded value misses the threshold of the unit's commune group (or region): the
+        group decides, not what the assessment declared. Thresholds that are not a number comparison are left
+        to the appraising departments."""
+        unit = self.dossier.unit
+        found: dict[str, tuple[str, str]] = {}
+        for ref in self.indicators:
+            assessment = self.assessments.get(ref.id)
+            if assessment is None or assessment.value is None or ref.code in unmet or not ref.thresholds:
+                continue
+            threshold = threshold_of(ref.thresholds, unit.region, unit.commune_group)
+            if reaches(assessment.value, threshold) is False:
+                found[ref.code] = (assessment.value, str(threshold))
+        return found
+
     def minimal_facts(self, comment: str | None = None) -> Facts:
         """What an action whose transitions have no guard is decided on: nothing is read."""
         return Facts(level=RecognitionLevel(self.dossier.level), today=self.today, comment=comment)
@@ -218,6 +267,7 @@ class DossierContext:
             code_of[a.indicator_id] for a in assessments if a.met is not None and a.indicator_id in code_of
         )
         unmet = frozenset(code_of[a.indicator_id] for a in assessments if a.met is False and a.indicator_id in code_of)
+        below_threshold = self._below_threshold(unmet)
 
         consultation = self.consultation
         posting = survey = vote = announcement = None
@@ -285,6 +335,7 @@ class DossierContext:
             indicators=codes,
             assessed=assessed,
             unmet=unmet,
+            below_threshold=below_threshold,
             posting=posting,
             survey=survey,
             vote=vote,

@@ -50,6 +50,7 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.regimes import set_terms, with_province
 from dossiers.territory import Place, load_territory
 from workflow import permissions
 from workflow.actions import Action
@@ -58,9 +59,10 @@ from workflow.engine import SYSTEM, Grant, Party, Transit
 from workflow.errors import GuardFailed, NotFound, NotPermitted, StaleDossier, join_vi
 from workflow.permissions import Person
 from workflow.procedures import FALLBACK_APPRAISER, procedure_for
+from workflow.regimes import regime_for
 from workflow.revocation import revocation_finding
 from workflow.routes import route_for
-from workflow.rules import CONDITION_LABELS, DEFAULT_RULES, Rules
+from workflow.rules import CONDITION_LABELS, Rules
 from workflow.vocabulary import (
     RECOGNITION_LEVEL_LABELS,
     UNIT_KIND_LABELS,
@@ -152,9 +154,12 @@ def handles(
 
 
 def handle(
-    session: Session, actor: User, now: dt.datetime, command: c.Command, *, rules: Rules = DEFAULT_RULES
+    session: Session, actor: User, now: dt.datetime, command: c.Command, *, rules: Rules | None = None
 ) -> Outcome:
-    """Carry out one command. Raises the domain error that explains a refusal; writes nothing then."""
+    """Carry out one command. Raises the domain error that explains a refusal; writes nothing then.
+
+    The thresholds are those of the dossier's pinned regime with its province's figures (`dossiers.regimes`)
+    unless `rules` is given (a test, a what-if)."""
     dossier_id = getattr(command, "dossier_id", None)
     try:
         if isinstance(command, c.DossierCommand):
@@ -168,14 +173,14 @@ def handle(
 
 
 def _load_dossier(session: Session, dossier_id: int) -> Dossier:
-    dossier = session.get(Dossier, dossier_id, options=[joinedload(Dossier.unit)])
+    dossier = session.get(Dossier, dossier_id, options=[joinedload(Dossier.unit), joinedload(Dossier.decider_unit)])
     if dossier is None:
         raise NotFound("hồ sơ", dossier_id)
     return dossier
 
 
 def _handle_dossier_command(
-    session: Session, user: User, now: dt.datetime, command: c.DossierCommand, rules: Rules
+    session: Session, user: User, now: dt.datetime, command: c.DossierCommand, rules: Rules | None
 ) -> Outcome:
     handler = HANDLERS[type(command)]
     dossier = _load_dossier(session, command.dossier_id)
@@ -371,11 +376,11 @@ def _recognise(acting: Acting, command: c.Recognise) -> Applied:
         year=dossier.year,
         dossier_id=dossier.id,
         decision_number=command.decision_number,
-        decided_on=acting.context.today,
+        decided_on=command.decided_on or acting.context.today,
         recorded_at=acting.now,
     )
     acting.session.add(recognition)
-    return Applied({"decision_number": command.decision_number})
+    return Applied({"decision_number": command.decision_number, "decided_on": recognition.decided_on.isoformat()})
 
 
 @handles(c.Revoke)
@@ -383,9 +388,16 @@ def _revoke(acting: Acting, command: c.Revoke) -> Applied:
     revoked = acting.session.scalars(
         select(Recognition).where(Recognition.revocation_dossier_id == acting.dossier.id)
     ).all()
+    revoked_on = command.decided_on or acting.context.today
     for recognition in revoked:
-        recognition.revoked_on = acting.context.today
-    return Applied({"recognitions": [r.id for r in revoked], "decision_number": command.decision_number})
+        recognition.revoked_on = revoked_on
+    return Applied(
+        {
+            "recognitions": [r.id for r in revoked],
+            "decision_number": command.decision_number,
+            "decided_on": revoked_on.isoformat(),
+        }
+    )
 
 
 # --- self-assessment and evidence --------------------------------------------------------------------
@@ -669,9 +681,17 @@ def _confirm_condition(acting: Acting, command: c.ConfirmCondition) -> Applied:
     police: not a complex security area), or records that it does not hold."""
     if command.condition not in CONDITION_LABELS:
         raise GuardFailed(Action.CONFIRM_CONDITION, [f"không có điều kiện «{command.condition}»"])
-    holding = permissions.confirming_department(
-        acting.principal, acting.dossier.authority_unit_id, command.condition, acting.context.rules
-    )
+    rules, dossier = acting.context.rules, acting.dossier
+    if not rules.requires(command.condition, dossier.level):
+        raise GuardFailed(
+            Action.CONFIRM_CONDITION,
+            [
+                f"hồ sơ «{RECOGNITION_LEVEL_LABELS[RecognitionLevel(dossier.level)]}» không cần xác nhận "
+                f"«{CONDITION_LABELS[command.condition]}» theo quy định áp dụng"
+            ],
+        )
+    confirming_unit = acting.context.condition_unit_id or dossier.authority_unit_id
+    holding = permissions.confirming_department(acting.principal, confirming_unit, command.condition, rules)
     if holding is None or holding.department_id is None:
         codes = acting.context.rules.confirmers_of(command.condition)
         raise NotPermitted(
@@ -698,15 +718,17 @@ def _confirm_condition(acting: Acting, command: c.ConfirmCondition) -> Applied:
 # --- opening a dossier, and recognitions outside a dossier -------------------------------------------
 
 
-Opener = Callable[[Session, User, dt.datetime, Any, Rules], Outcome]
+Opener = Callable[[Session, User, dt.datetime, Any, Rules | None], Outcome]
 
 
-def _register(session: Session, user: User, now: dt.datetime, command: c.Register, rules: Rules) -> Outcome:
-    """Open a recognition dossier for the unit, level and year on the route in force today.
+def _register(session: Session, user: User, now: dt.datetime, command: c.Register, rules: Rules | None) -> Outcome:
+    """Open a recognition dossier for the unit, level and year on the route and under the regime in force today.
 
     The appraising authority and the deciding unit are fixed here from the unit tree (nearest valid
     district, else the province, for a commune before 1/7/2025; the province after; the commune for a
     hamlet) and stored on the dossier, so a later change of the tree does not move a running dossier.
+    The regime (2021-2025 until 14/02/2026, then 2026-2030, with the province's own figures) is pinned
+    too: it decides which levels may be registered, on which criteria sets, for which years.
     """
     unit = session.get(Unit, command.unit_id)
     if unit is None:
@@ -721,6 +743,7 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
     territory = load_territory(session, [unit.id])
     authority = territory.seat(unit.id, route.authority_kinds, today)
     decider = territory.seat(unit.id, route.decider_kinds, today)
+    regime = with_province(regime_for(today), unit, command.year)
     opened_by = procedure.definition.opened_by
     actor = load_actor(session, user, now)
 
@@ -751,8 +774,16 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
         )
     if not territory.is_valid_on(unit.id, today):
         missing.append(f"đơn vị «{unit.name}» không còn hiệu lực vào ngày {today:%d/%m/%Y}")
-    if not criteria_set.applies_to(level):
-        missing.append(f"bộ tiêu chí {criteria_set.label} không áp dụng cho «{RECOGNITION_LEVEL_LABELS[level]}»")
+    missing.extend(
+        regime.registration_refusals(
+            level,
+            command.year,
+            set_terms(criteria_set),
+            today,
+            commune_group=unit.commune_group,
+            grouped_unit=unit.kind == UnitKind.COMMUNE,
+        )
+    )
     if authority is None:
         missing.append(f"không tìm thấy cơ quan thẩm tra ({', '.join(route.authority_kinds)}) của «{unit.name}»")
     if decider is None:
@@ -783,10 +814,11 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
         initial=procedure.definition.initial,
         seats=(authority, decider),
         route=route.code,
+        regime=regime.code,
         outstanding_field=command.outstanding_field,
     )
     event = record_event(
-        DossierContext(session, dossier, actor, now, rules),
+        DossierContext(session, dossier, actor, now, rules or regime.rules),
         Transit(Action.REGISTER, "", procedure.definition.initial, grant),
         opening=True,
         actor_id=user.id,
@@ -794,6 +826,7 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
         grant=grant,
         payload={
             "route": route.code,
+            "regime": regime.code,
             "authority_unit_id": authority.id,
             "decider_unit_id": decider.id,
             "criteria_set": criteria_set.label,
@@ -814,6 +847,7 @@ def _open(
     initial: str,
     seats: tuple[Place, Place],
     route: str,
+    regime: str,
     outstanding_field: str | None = None,
 ) -> Dossier:
     """A new dossier row in its procedure's first state, its appraising and deciding units fixed now."""
@@ -828,6 +862,7 @@ def _open(
         authority_unit_id=authority.id,
         decider_unit_id=decider.id,
         route=route,
+        regime=regime,
         outstanding_field=outstanding_field,
         created_at=now,
         updated_at=now,
@@ -838,7 +873,7 @@ def _open(
 
 
 def _record_prior_recognition(
-    session: Session, user: User, now: dt.datetime, command: c.RecordPriorRecognition, _rules: Rules
+    session: Session, user: User, now: dt.datetime, command: c.RecordPriorRecognition, _rules: Rules | None
 ) -> Outcome:
     """An administrator records a recognition decided before the system (a prerequisite for higher levels)."""
     if not permissions.may_manage(load_actor(session, user, now)):
@@ -861,7 +896,7 @@ def _record_prior_recognition(
 
 
 def _record_yearly_reassessment(
-    session: Session, user: User, now: dt.datetime, command: c.RecordYearlyReassessment, rules: Rules
+    session: Session, user: User, now: dt.datetime, command: c.RecordYearlyReassessment, rules: Rules | None
 ) -> Outcome:
     """Record a recognised unit's yearly re-assessment. When the QĐ 18/2022 rule fires (30 %–<50 % of
     the criteria failed including a key criterion, or ≥ 50 %), a revocation case is opened
@@ -892,6 +927,9 @@ def _record_yearly_reassessment(
             [f"bộ tiêu chí {criteria_set.label} không có tiêu chí {join_vi(map(str, unknown))}"],
         )
     key = [criterion.number for criterion in criteria_set.criteria if criterion.is_key]
+    # a revocation case opens under the regime of today (its route too), with the province's figures
+    regime = with_province(regime_for(today), unit, command.year)
+    rules = rules or regime.rules
     finding = revocation_finding(len(numbers), failed, key, rules=rules)
     reassessment = Reassessment(
         recognition_id=recognition.id,
@@ -929,6 +967,7 @@ def _record_yearly_reassessment(
         initial=procedure.definition.initial,
         seats=(authority, decider),
         route=route.code,
+        regime=regime.code,
     )
     recognition.revocation_dossier_id = case.id
     reassessment.revocation_dossier_id = case.id

@@ -596,7 +596,7 @@ def _transfer_dossiers(
         summary = (
             f"Hồ sơ {dossier.id} ({RECOGNITION_LEVEL_LABELS[level]} {dossier.year}, {_label(old_unit)}): "
             f"chuyển về {_label(unit)}, thẩm tra: {_label(old_authority)} → {_label(authority)}"
-            f", quy trình {before['route']} → {route.code}, giữ bước «{_state_label(dossier)}»"
+            f", {route.decider_title} quyết định, giữ bước «{_state_label(dossier)}»"
         )
         if moved:
             summary += "; " + "; ".join(line for line, _ in moved)

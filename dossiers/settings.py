@@ -66,6 +66,8 @@ class Settings:
     #: wrong passwords allowed per account, and per address, before sign-in is refused for a while
     login_limit_account: str = "10 per 15 minutes"
     login_limit_address: str = "30 per 15 minutes"
+    #: calls allowed per API token (Flask-Limiter notation; several limits separated by ";")
+    api_rate_limit: str = "120 per minute;5000 per hour"
     #: largest evidence file, in MB; a request body above this (plus a little for the form) is refused unread
     evidence_max_mb: int = 50
     #: evidence file kinds accepted, decided by content (extensions as the `filetype` package names them)
@@ -138,6 +140,7 @@ class Settings:
             ratelimit_storage_uri=env.get("NTM_RATELIMIT_STORAGE_URI", "") or cls.ratelimit_storage_uri,
             login_limit_account=env.get("NTM_LOGIN_LIMIT_ACCOUNT", "") or cls.login_limit_account,
             login_limit_address=env.get("NTM_LOGIN_LIMIT_ADDRESS", "") or cls.login_limit_address,
+            api_rate_limit=env.get("NTM_API_RATE_LIMIT", "") or cls.api_rate_limit,
             evidence_max_mb=int(env.get("NTM_EVIDENCE_MAX_MB", "") or cls.evidence_max_mb),
             evidence_types=_word_list(env.get("NTM_EVIDENCE_TYPES"), cls.evidence_types),
         )

@@ -193,6 +193,22 @@ def load_territory(session: Session, unit_ids: Iterable[int], *, lineage: bool =
     return territory
 
 
+def load_territory_below(session: Session, root_id: int) -> Territory:
+    """The unit and every unit below it, at any date: one query per level of the tree (an area's lists)."""
+    territory = Territory()
+    columns = (Unit.id, Unit.name, Unit.kind, Unit.code, Unit.parent_id, Unit.valid_from, Unit.valid_to)
+    condition = Unit.id == root_id
+    while True:
+        rows = [
+            row for row in session.execute(select(*columns).where(condition)).all() if row.id not in territory.places
+        ]
+        if not rows:
+            return territory
+        for uid, name, kind, code, parent_id, valid_from, valid_to in rows:
+            territory.add(Place(uid, name, UnitKind(kind), code, parent_id, valid_from, valid_to))
+        condition = Unit.parent_id.in_([row.id for row in rows])
+
+
 def load_whole_territory(session: Session) -> Territory:
     """Every unit and every lineage link: two queries (for lists over the whole country)."""
     territory = Territory()

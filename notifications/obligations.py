@@ -38,6 +38,7 @@ from workflow.deadlines import (
     ReminderPolicy,
     occurrence_for_last_day,
 )
+from workflow.engine import Procedure
 from workflow.procedures import UnknownProcedure, milestone_reached, procedure_for, step_limit
 from workflow.vocabulary import ROLE_LABELS, UNIT_KIND_LABELS, DossierKind, RecognitionLevel, Role, UnitKind
 
@@ -89,6 +90,10 @@ class Obligation:
 
     def is_overdue(self, now: dt.datetime) -> bool:
         return now >= self.due_at
+
+    def days_left(self, today: dt.date) -> int:
+        """Days from `today` to the last day: 0 on the last day, negative once it passed."""
+        return (self.last_day - today).days
 
 
 def unit_label(unit: Unit | Place) -> str:
@@ -386,6 +391,19 @@ def _level_short(level: RecognitionLevel) -> str:
     }.get(level, level.value)
 
 
+def appraisal_days(book: RuleBook, chain: tuple[int, ...], dossier: Dossier, procedure: Procedure) -> int | None:
+    """The working days a department has to answer its appraisal task on `dossier` (whose unit's authorities
+    are `chain`, `Territory.authority_chain`): the province's own figure when it set one, else the procedure's
+    step limit; None when the rule is switched off."""
+    rule = book.rules(chain, dossier.year)["appraisal"]
+    if not rule.enabled:
+        return None
+    if rule.working_days is not None:
+        return rule.working_days
+    limit = step_limit(procedure, procedure.definition.submitted_state, UnitKind(dossier.authority_unit.kind))
+    return None if limit is None else limit.value
+
+
 def _appraisal_obligations(
     session: Session,
     territory: Territory,
@@ -433,17 +451,13 @@ def _appraisal_obligations(
             procedure = procedure_for(dossier.level, dossier.kind)
         except UnknownProcedure:
             continue
-        rule = book.rules(territory.authority_chain(dossier.unit_id), dossier.year)["appraisal"]
-        if not rule.enabled:
-            continue
+        chain = territory.authority_chain(dossier.unit_id)
+        rule = book.rules(chain, dossier.year)["appraisal"]
         authority = dossier.authority_unit
-        if rule.working_days is not None:
-            days = rule.working_days
-        else:
-            limit = step_limit(procedure, procedure.definition.submitted_state, UnitKind(authority.kind))
-            if limit is None:
-                continue
-            days = limit.value
+        found_days = appraisal_days(book, chain, dossier, procedure)
+        if found_days is None:
+            continue
+        days = found_days
         opened = local_date(task.opened_at)
         last_day = calendar.add_working_days(opened, days)
         if not _in_window(last_day, window):

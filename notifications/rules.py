@@ -22,7 +22,6 @@ from notifications.models import CalendarDay, DeadlineOverride
 from workflow import permissions
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
-    DEADLINE_RULES,
     DeadlineRule,
     ReminderPolicy,
     RuleError,
@@ -32,6 +31,7 @@ from workflow.deadlines import (
     resolve_rules,
 )
 from workflow.errors import NotPermitted
+from workflow.regimes import regime_for_year
 
 
 def policy_from_settings(settings: Settings) -> ReminderPolicy:
@@ -194,5 +194,6 @@ class RuleBook:
         key = (chain, year)
         if key not in self._cache:
             applied = [o for authority in chain for o in self.overrides.get((authority, year), [])]
-            self._cache[key] = resolve_rules(applied, DEADLINE_RULES)
+            # the rules of the regime whose period holds the year (2026-2030: no district departments)
+            self._cache[key] = resolve_rules(applied, regime_for_year(year).deadline_rules)
         return self._cache[key]

@@ -14,7 +14,8 @@ from dossiers.settings import Settings
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     """Build the app. Never starts the scheduler: that is `ntm scheduler`, its own process.
 
-    Refuses to build in production without SECRET_KEY (`MissingSecretKeyError`)."""
+    Refuses to build in production without SECRET_KEY (`MissingSecretKeyError`), or with a province's figures
+    file (`dossiers/data/regimes/`, `NTM_PROVINCE_FIGURES`) that cannot be used (`RegimeDataError`)."""
     settings = settings or Settings.from_env()
     secret_key = settings.require_secret_key()
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
@@ -25,13 +26,21 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
     )
     app.config.update(**config)
+    # Bootstrap's files come from the Bootstrap-Flask package, never from a CDN (the CSP allows 'self' only)
+    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    from dossiers.regimes import province_figures
+
+    # a province's figures file that cannot be used stops the start here (RegimeDataError says where and why),
+    # not the first registration of that province
+    province_figures()
 
     from web import security
 
     security.configure(app, settings)
 
-    from web.extensions import Database, csrf, limiter, login_manager, migrate
+    from web.extensions import Database, bootstrap, csrf, limiter, login_manager, migrate
 
     engine = make_engine(settings.database_url)
     app.extensions["ntm_database"] = Database(engine=engine, session_factory=make_session_factory(engine))
@@ -39,12 +48,14 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    bootstrap.init_app(app)
 
-    from web import auth, errors, filters, views
+    from web import auth, errors, filters, i18n, views
     from web.session import close_request_session
     from web.workspace.views import bp as workspace
 
     app.teardown_appcontext(close_request_session)
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
@@ -52,8 +63,18 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(workspace)
 
     from web.admin import bp as admin
+    from web.dashboard.views import bp as dashboard
 
     app.register_blueprint(admin)
+    app.register_blueprint(dashboard)
+
+    from web import api, tokens_page
+
+    api.init_app(app)
+    app.register_blueprint(tokens_page.bp)
+    # bearer tokens, not cookies, authenticate the API: a cross-site form cannot forge a call
+    csrf.exempt(api.dossiers.bp)
+    csrf.exempt(api.resources.bp)
 
     from web import csrf_recovery
 

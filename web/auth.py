@@ -108,7 +108,7 @@ def login() -> str | Response | tuple[str, int]:
         target = request.args.get("next", "")
         # only same-site relative targets: never redirect a signed-in user to another host
         if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-            target = url_for("views.index")
+            target = url_for("workspace.my_work")  # everyone lands on their work
         return redirect(target)
     return render_template("login.html", username="")
 

@@ -22,7 +22,7 @@ from web.session import request_session
 from web.views import render_unit
 from web.workspace import schemas
 from web.workspace.forms import FormState
-from web.workspace.views import _render_dossier, _viewable, signed_in_user
+from web.workspace.views import _render_dossier, _render_inbox, _viewable, signed_in_user
 
 MESSAGE = (
     "Yêu cầu không hợp lệ. Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ; những gì bạn nhập vẫn còn dưới đây, "
@@ -34,7 +34,9 @@ SIGNED_OUT = "Yêu cầu không hợp lệ. Phiên đăng nhập đã kết thú
 DOSSIER_FORMS: Mapping[str, Callable[[Mapping[str, str]], str]] = {
     "workspace.take_action": lambda form: f"action:{form.get('action', '')}",
     "workspace.record_assessment": lambda form: "assessment",
-    "workspace.record_assessments": lambda form: "assessments",
+    "workspace.record_assessments": lambda form: (
+        f"criterion:{form['criterion']}" if form.get("criterion", "").isdigit() else "assessments"
+    ),
     "workspace.attach_evidence": lambda form: "evidence",
     "workspace.record_posting": lambda form: "posting",
     "workspace.record_survey": lambda form: "survey",
@@ -43,6 +45,7 @@ DOSSIER_FORMS: Mapping[str, Callable[[Mapping[str, str]], str]] = {
     "workspace.record_model_conditions": lambda form: "model",
     "workspace.confirm_condition": lambda form: "condition",
     "workspace.appraise": lambda form: f"task:{form.get('task', '')}",
+    "workspace.preview_assessment_import": lambda form: "import",
 }
 LISTS = {"workspace.appraise": ("codes",)}
 
@@ -61,6 +64,9 @@ def _again(exc: CSRFError) -> Response | str | tuple[Response | str, int]:
         raw = schemas.form_data(request.form, LISTS.get(endpoint, ()))
         state = FormState(DOSSIER_FORMS[endpoint](request.form), raw, {}, MESSAGE)
         return _render_dossier(context, state, 400)
+    if endpoint == "workspace.inbox_answer":
+        state = FormState("inbox", schemas.form_data(request.form, ("pick",)), {}, MESSAGE)
+        return _render_inbox(state, 400)
     if endpoint == "workspace.register" and "unit_id" in args:
         unit = request_session().get(Unit, args["unit_id"])
         if unit is not None:

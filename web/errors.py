@@ -1,17 +1,19 @@
-"""Errors become Vietnamese pages for people and structured JSON for the API, never a bare 500."""
+"""Errors become pages for people (Vietnamese unless English was chosen) and JSON for the API, never a bare 500."""
 
 from __future__ import annotations
 
 import contextlib
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from web.messages import HTTP_MESSAGES, describe, http_message
 from workflow.errors import ActionNotAllowed, GuardFailed, NotFound, NotPermitted, StaleDossier, WorkflowError
 
-#: each domain error has one HTTP status, everywhere
+#: each domain error has one HTTP status on the pages (the API says 412 for a stale dossier: `web.api.errors`)
 WORKFLOW_STATUS: dict[type[WorkflowError], int] = {
     ActionNotAllowed: 409,
     StaleDossier: 409,
@@ -20,18 +22,6 @@ WORKFLOW_STATUS: dict[type[WorkflowError], int] = {
     NotFound: 404,
 }
 
-MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    401: "Bạn cần đăng nhập.",
-    403: "Bạn không có quyền thực hiện thao tác này.",
-    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
-    405: "Phương thức không được hỗ trợ.",
-    409: "Dữ liệu đã bị thay đổi bởi người khác; vui lòng tải lại.",
-    413: "Dữ liệu gửi lên quá lớn.",
-    422: "Dữ liệu nhập chưa hợp lệ.",
-    429: "Bạn đã gửi quá nhiều yêu cầu; vui lòng chờ rồi thử lại.",
-    500: "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.",
-}
 
 #: when even the error page cannot be rendered (the template or the database failed again)
 FALLBACK_PAGE = (
@@ -40,12 +30,20 @@ FALLBACK_PAGE = (
 )
 
 
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return is_api() or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(status: int, detail: str | None = None) -> tuple[Response | str, int]:
-    message = MESSAGES.get(status) or MESSAGES[500 if status >= 500 else 400]
+    message = http_message(status)
+    if is_api():
+        from web.api.errors import json_error
+
+        return json_error(status, message=f"{message} {detail}" if detail else message), status
     if wants_json():
         return jsonify(error={"status": status, "message": message, "detail": detail}), status
     try:
@@ -73,16 +71,26 @@ def init_app(app: Flask) -> None:
             # a response made for this error (the sign-in page when sign-in is throttled)
             return made, made.status_code
         status = exc.code or 500
-        detail = exc.description if status not in MESSAGES else None
+        if is_api():
+            from web.api.errors import http_error
+
+            return http_error(exc), status
+        detail = exc.description if status not in HTTP_MESSAGES else None
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-            detail = f"Dung lượng tối đa của một lần gửi là {limit // (1024 * 1024)} MB."
+            detail = gettext("At most %(mb)s MB may be sent at once.", mb=limit // (1024 * 1024))
         return error_response(status, detail)
 
     @app.errorhandler(WorkflowError)
     def handle_workflow(exc: WorkflowError) -> tuple[Response | str, int]:
+        if is_api():
+            from web.api.errors import workflow_error
+
+            _discard_request_session()
+            response = workflow_error(exc)
+            return response, response.status_code
         status = next((code for kind, code in WORKFLOW_STATUS.items() if isinstance(exc, kind)), 409)
-        return error_response(status, exc.message)
+        return error_response(status, describe(exc))
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from dossiers.db import Base
 
 login_manager = LoginManager()
+#: Bootstrap 5 served from the package (BOOTSTRAP_SERVE_LOCAL, set by `create_app`)
+bootstrap = Bootstrap5()
 migrate = Migrate()
 csrf = CSRFProtect()
 #: no limit on every route; sign-in sets its own (`web.auth`). Storage: RATELIMIT_STORAGE_URI, set by `create_app`

@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dossiers.access import load_actor, viewable
-from dossiers.models import Department, Dossier, Unit
+from dossiers.models import CriteriaSet, Department, Dossier, Unit
 from web.clock import request_now
 from web.session import request_session
 from web.workspace import pages
@@ -29,6 +30,16 @@ def unit(unit_id: int) -> str | tuple[str, int]:
     return render_unit(found)
 
 
+def area_labels(session: Session) -> dict[str, str]:
+    """Region and commune-group codes (`TDMNPB`, `nhom-3`) → their names, as the criteria sets define them."""
+    labels: dict[str, str] = {}
+    for regions, groups in session.execute(select(CriteriaSet.regions, CriteriaSet.commune_groups)):
+        for entry in [*(regions or []), *(groups or [])]:
+            if isinstance(entry, dict) and entry.get("code") and entry.get("name"):
+                labels.setdefault(str(entry["code"]), str(entry["name"]))
+    return labels
+
+
 def render_unit(found: Unit, form: FormState | None = None, status: int = 200) -> str | tuple[str, int]:
     """The unit page; after a refused registration, with the form as it was sent and the message."""
     session = request_session()
@@ -46,6 +57,7 @@ def render_unit(found: Unit, form: FormState | None = None, status: int = 200) -
         register = pages.register_options(session, user, now, found)
     html = render_template(
         "unit.html",
+        area_labels=area_labels(session),
         unit=found,
         departments=departments,
         dossiers=dossiers,

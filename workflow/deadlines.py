@@ -291,6 +291,7 @@ _COMMUNE_LEVELS = (
     RecognitionLevel.COMMUNE_NTM.value,
     RecognitionLevel.COMMUNE_ADVANCED.value,
     RecognitionLevel.COMMUNE_MODEL.value,
+    RecognitionLevel.COMMUNE_MODERN.value,
 )
 _SEED_004 = "Seed 004: KH triển khai Chương trình MTQG xây dựng NTM huyện Thạch An năm 2025, mục 19 (UBND các xã)"
 
@@ -405,6 +406,29 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
 )
 
 
+def _rules_2026_2030() -> tuple[DeadlineRule, ...]:
+    carried = (
+        "Chưa có kế hoạch năm 2026 của tỉnh trong dữ liệu; tạm giữ ngày của kế hoạch 2025 (tỉnh ghi đè bằng "
+        "quy định riêng)"
+    )
+    changed: dict[str, DeadlineRule] = {
+        "dossier-submission": replace(
+            default_rule("dossier-submission"), source=f"{carried}: {_SEED_004}", confidence=Confidence.LOW
+        ),
+        "dossier-completion": replace(
+            default_rule("dossier-completion"), source=f"{carried}: {_SEED_004}", confidence=Confidence.LOW
+        ),
+        # the district departments that owed it were dissolved on 1/7/2025
+        "department-difficulties": replace(
+            default_rule("department-difficulties"),
+            enabled=False,
+            source="Không còn cấp huyện từ 01/07/2025 (NĐ 131/2025/NĐ-CP): không còn phòng chuyên môn cấp huyện",
+            confidence=Confidence.HIGH,
+        ),
+    }
+    return tuple(changed.get(rule.code, rule) for rule in DEADLINE_RULES)
+
+
 def default_rule(code: str) -> DeadlineRule:
     for rule in DEADLINE_RULES:
         if rule.code == code:
@@ -426,6 +450,10 @@ def resolve_rules(
             raise RuleError(f"không có quy tắc hạn '{override.code}'")
         resolved[override.code] = override.apply(resolved[override.code])
     return resolved
+
+
+#: the 2026-2030 regime's rules: the same codes (stored rows name them), re-sourced where 2025 no longer holds
+DEADLINE_RULES_2026_2030: tuple[DeadlineRule, ...] = _rules_2026_2030()
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,16 @@ def mermaid(procedure: Procedure, *, show_guards: bool = True, show_internal: bo
         if state.final:
             lines.append(f"    {state.name} --> [*]")
     return "\n".join(lines) + "\n"
+
+
+def edges(procedure: Procedure) -> list[tuple[str, str, str]]:
+    """(source, action, destination) of every transition of the compiled machine, in its order; an
+    internal action's destination is its source."""
+    found: list[tuple[str, str, str]] = []
+    for action, event in procedure.machine.events.items():
+        for source, transitions in event.transitions.items():
+            for transition in transitions:
+                edge = (source, action, transition.dest or source)
+                if edge not in found:
+                    found.append(edge)
+    return found

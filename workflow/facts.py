@@ -74,6 +74,9 @@ class Facts:
     assessed: frozenset[str] = frozenset()
     #: indicators the self-assessment (or re-assessment) found not met
     unmet: frozenset[str] = frozenset()
+    #: code → (value recorded, threshold) where the value misses the threshold that applies to the unit
+    #: (its commune group's, else its region's, else the set's), whatever the assessment declared
+    below_threshold: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     posting: Posting | None = None
     survey: Survey | None = None
     vote: Vote | None = None

@@ -49,7 +49,11 @@ def _all_assessed(facts: Facts, _rules: Rules) -> list[str]:
 
 
 def _all_met(facts: Facts, _rules: Rules) -> list[str]:
-    return [f"chỉ tiêu {_codes(facts.unmet, facts)} chưa đạt chuẩn theo kết quả đánh giá"] if facts.unmet else []
+    missing = [f"chỉ tiêu {_codes(facts.unmet, facts)} chưa đạt chuẩn theo kết quả đánh giá"] if facts.unmet else []
+    for code in sorted(facts.below_threshold, key=lambda c: facts.indicators.index(c) if c in facts.indicators else 0):
+        value, threshold = facts.below_threshold[code]
+        missing.append(f"chỉ tiêu {code}: giá trị {value} chưa đạt ngưỡng «{threshold}» áp dụng cho đơn vị")
+    return missing
 
 
 def _posting_missing(posting: Posting | None, facts: Facts, days: int, announcements: int, what: str) -> list[str]:
@@ -141,7 +145,9 @@ def _ownership_complete(facts: Facts, rules: Rules) -> list[str]:
 
 
 def _condition(code: str) -> Callable[[Facts, Rules], list[str]]:
-    def missing(facts: Facts, _rules: Rules) -> list[str]:
+    def missing(facts: Facts, rules: Rules) -> list[str]:
+        if not rules.requires(code, facts.level):
+            return []  # the regime (or the province) asks no such confirmation for this level
         found = facts.conditions.get(code)
         if found is None:
             return [f"chưa có xác nhận «{CONDITION_LABELS[code]}»"]

@@ -21,7 +21,7 @@ from workflow.actions import APPRAISAL_ACTIONS
 from workflow.engine import Grant, Party, Procedure
 from workflow.errors import GuardFailed, NotPermitted, join_vi
 from workflow.rules import DEFAULT_RULES, Rules
-from workflow.vocabulary import Role
+from workflow.vocabulary import RecognitionLevel, Role
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,13 @@ class Seats:
     unit_scope: frozenset[int] = frozenset()
     #: the authority and all its ancestors: their departments may read the dossier
     authority_scope: frozenset[int] = frozenset()
+    #: the unit whose departments confirm the dossier's conditions (None: the authority; a hamlet's: its
+    #: decider, see `Rules.condition_seat`)
+    condition_unit_id: int | None = None
+
+    @property
+    def confirming_unit_id(self) -> int:
+        return self.authority_unit_id if self.condition_unit_id is None else self.condition_unit_id
 
 
 @dataclass(frozen=True)
@@ -150,11 +157,14 @@ def grants_of(person: Person, seats: Seats, rules: Rules = DEFAULT_RULES) -> fro
     for holding in person.holdings:
         if holding.role == Role.ADMIN or holding.department_id is None:
             continue
-        if holding.department_unit_id != seats.authority_unit_id:
-            continue
-        if holding.department_id in seats.owning_department_ids:
+        of_authority = holding.department_unit_id == seats.authority_unit_id
+        if of_authority and holding.department_id in seats.owning_department_ids:
             grants.add(Grant(holding.role, Party.OWNING_DEPARTMENT))
-        if holding.department_code and rules.conditions_confirmed_by(holding.department_code):
+        if (
+            holding.department_unit_id == seats.confirming_unit_id
+            and holding.department_code
+            and rules.conditions_confirmed_by(holding.department_code)
+        ):
             grants.add(Grant(holding.role, Party.CONDITION_DEPARTMENT))
     return frozenset(grants)
 
@@ -209,6 +219,21 @@ def may_view(actor: Actor, seats: Seats) -> bool:
     return any(person_may_view(person, seats) for person in actor.principals)
 
 
+def read_roots(actor: Actor) -> frozenset[int] | None:
+    """The units whose affairs (and everything under them) the actor may read outside a dossier, such as
+    obligations and deadlines: the units they or whom they substitute for hold a role on, and the units of
+    their departments. None: everything (an admin)."""
+    if actor.is_admin:
+        return None
+    return frozenset(
+        unit
+        for person in actor.principals
+        for h in person.holdings
+        for unit in (h.unit_id, h.department_unit_id)
+        if unit is not None
+    )
+
+
 def may_manage(actor: Actor) -> bool:
     """Administration (users, data, the outbox): admins only, never through a delegation."""
     return actor.is_admin
@@ -219,6 +244,23 @@ def coordinates(actor: Actor, unit_scope: Collection[int]) -> bool:
     return actor.is_admin or any(
         h.role == Role.COORDINATOR and h.unit_id in unit_scope for p in actor.principals for h in p.holdings
     )
+
+
+#: who watches the progress of an area (the dashboard): its coordination office and its chairman
+OVERSEEING_ROLES = frozenset({Role.COORDINATOR, Role.APPROVER})
+
+
+def overseen_unit_ids(actor: Actor) -> frozenset[int]:
+    """Units whose area the actor (or whom they substitute for today) oversees as coordinator or chairman."""
+    return frozenset(
+        h.unit_id for p in actor.principals for h in p.holdings if h.role in OVERSEEING_ROLES and h.unit_id is not None
+    )
+
+
+def may_oversee(actor: Actor, unit_scope: Collection[int]) -> bool:
+    """The coordinator or the chairman of the unit or of a unit above it (or an admin) may see the unit's
+    dashboard: the progress of its communes, its deadlines, the decisions waiting."""
+    return actor.is_admin or bool(overseen_unit_ids(actor) & set(unit_scope))
 
 
 # --- appraisal tasks and conditions ------------------------------------------------------------------
@@ -283,8 +325,8 @@ def task_to_answer(
     return task, Grant(task.fallback_role or Role.COORDINATOR, Party.AUTHORITY)
 
 
-def confirming_department(person: Person, authority_unit_id: int, condition: str, rules: Rules) -> Holding | None:
-    """The person's department of the authority that confirms `condition`, if any."""
+def confirming_department(person: Person, confirming_unit_id: int, condition: str, rules: Rules) -> Holding | None:
+    """The person's department of the confirming unit (`Seats.confirming_unit_id`) that confirms `condition`."""
     codes = rules.confirmers_of(condition)
     return next(
         (
@@ -292,21 +334,28 @@ def confirming_department(person: Person, authority_unit_id: int, condition: str
             for h in person.holdings
             if h.role == Role.DEPARTMENT_OFFICER
             and h.department_id is not None
-            and h.department_unit_id == authority_unit_id
+            and h.department_unit_id == confirming_unit_id
             and h.department_code in codes
         ),
         None,
     )
 
 
-def confirmable_conditions(actor: Actor, authority_unit_id: int, rules: Rules = DEFAULT_RULES) -> list[str]:
-    """Conditions a department of the actor (or of whom they substitute for) confirms for the dossier."""
+def confirmable_conditions(
+    actor: Actor, confirming_unit_id: int, rules: Rules = DEFAULT_RULES, level: RecognitionLevel | str | None = None
+) -> list[str]:
+    """Conditions a department of the actor (or of whom they substitute for) confirms for the dossier:
+    with `level`, only those the rules require of that level."""
     found: list[str] = []
     for person in actor.principals:
         for holding in person.holdings:
-            if holding.role != Role.DEPARTMENT_OFFICER or holding.department_unit_id != authority_unit_id:
+            if holding.role != Role.DEPARTMENT_OFFICER or holding.department_unit_id != confirming_unit_id:
                 continue
-            found.extend(c for c in rules.conditions_confirmed_by(holding.department_code or "") if c not in found)
+            found.extend(
+                c
+                for c in rules.conditions_confirmed_by(holding.department_code or "")
+                if c not in found and (level is None or rules.requires(c, level))
+            )
     return found
 
 

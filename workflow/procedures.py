@@ -71,6 +71,8 @@ NATIONAL_RECORDER = Grant(Role.COORDINATOR, Party.DECIDER)
 PREREQUISITES: dict[RecognitionLevel, RecognitionLevel] = {
     RecognitionLevel.COMMUNE_ADVANCED: RecognitionLevel.COMMUNE_NTM,
     RecognitionLevel.COMMUNE_MODEL: RecognitionLevel.COMMUNE_ADVANCED,
+    # QĐ 51/2025 Phụ lục II (not collected): a pilot for communes already NTM (assumed)
+    RecognitionLevel.COMMUNE_MODERN: RecognitionLevel.COMMUNE_NTM,
     RecognitionLevel.HAMLET_MODEL: RecognitionLevel.HAMLET_NTM,
     RecognitionLevel.DISTRICT_ADVANCED: RecognitionLevel.DISTRICT_NTM,
 }
@@ -256,6 +258,8 @@ def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
         ActionDef(Action.RESUBMIT, "Gửi lại hồ sơ đã bổ sung", (UNIT,)),
         ActionDef(Action.RECORD_ANNOUNCEMENT, "Ghi nhận thông báo trên đài truyền thanh xã", (COMMUNE_OF_HAMLET,)),
         ActionDef(Action.RECORD_VOTE, "Ghi biên bản họp Ban Chỉ đạo xã", (COMMUNE_OF_HAMLET,)),
+        # only where the province's rules ask it (Cao Bằng: seed 004 VI.3); the guards read the rules
+        ActionDef(Action.CONFIRM_CONDITION, "Xác nhận điều kiện (nợ đọng XDCB)", (CONFIRMER,)),
         ActionDef(Action.FORWARD, "Trình xét công nhận", (COMMUNE_OF_HAMLET,)),
         ActionDef(Action.RECOGNISE, "Quyết định công nhận", (APPROVER,)),
         ActionDef(Action.REFUSE, "Không công nhận, nêu lý do", (APPROVER,)),
@@ -271,12 +275,18 @@ def hamlet_recognition(level: RecognitionLevel) -> ProcedureDef:
         TransitionDef(Action.RESUBMIT, ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
         TransitionDef(Action.RECORD_ANNOUNCEMENT, ("appraised",), None),
         TransitionDef(Action.RECORD_VOTE, ("appraised",), None),
-        TransitionDef(Action.FORWARD, ("appraised",), "forwarded", (ALL_APPROVED, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET)),
+        TransitionDef(Action.CONFIRM_CONDITION, ("under_appraisal", "appraised"), None),
+        TransitionDef(
+            Action.FORWARD,
+            ("appraised",),
+            "forwarded",
+            (ALL_APPROVED, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED),
+        ),
         TransitionDef(
             Action.RECOGNISE,
             ("forwarded",),
             "recognised",
-            (ALL_APPROVED, ALL_MET, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET, *extra),
+            (ALL_APPROVED, ALL_MET, ANNOUNCEMENT_DONE, HAMLET_VOTE_MET, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
         ),
         TransitionDef(Action.REFUSE, ("forwarded",), "refused", (COMMENT_GIVEN,)),
     )

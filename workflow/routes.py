@@ -20,7 +20,12 @@ from workflow.vocabulary import Confidence, RecognitionLevel, UnitKind
 #: NĐ 131/2025/NĐ-CP and the two-tier local government take effect
 REFORM_DATE = dt.date(2025, 7, 1)
 
-COMMUNE_LEVELS = (RecognitionLevel.COMMUNE_NTM, RecognitionLevel.COMMUNE_ADVANCED, RecognitionLevel.COMMUNE_MODEL)
+COMMUNE_LEVELS = (
+    RecognitionLevel.COMMUNE_NTM,
+    RecognitionLevel.COMMUNE_ADVANCED,
+    RecognitionLevel.COMMUNE_MODEL,
+    RecognitionLevel.COMMUNE_MODERN,
+)
 HAMLET_LEVELS = (RecognitionLevel.HAMLET_NTM, RecognitionLevel.HAMLET_MODEL)
 DISTRICT_LEVELS = (RecognitionLevel.DISTRICT_NTM, RecognitionLevel.DISTRICT_ADVANCED)
 

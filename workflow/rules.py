@@ -7,7 +7,7 @@ and carries where it comes from and how sure we are, so the UI can show it next 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from workflow.vocabulary import Confidence, RecognitionLevel, UnitKind
@@ -56,6 +56,27 @@ def _survey_reach_defaults() -> dict[UnitKind, Sourced[float]]:
     }
 
 
+def _required_conditions_default() -> dict[RecognitionLevel, Sourced[tuple[str, ...]]]:
+    both: tuple[str, ...] = (NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY)
+    commune = Sourced(both, f"{QD18}: điều kiện xét công nhận xã (nợ đọng XDCB, an ninh trật tự)", Confidence.HIGH)
+    district = Sourced(both, f"{QD18}: điều kiện xét công nhận huyện", Confidence.HIGH)
+    return {
+        **{level: commune for level in _COMMUNE_LEVELS},
+        RecognitionLevel.DISTRICT_NTM: district,
+        RecognitionLevel.DISTRICT_ADVANCED: district,
+    }
+
+
+_HAMLET_LEVELS = (RecognitionLevel.HAMLET_NTM, RecognitionLevel.HAMLET_MODEL)
+
+#: the 2021-2025 commune levels the QĐ 18/2022 conditions guard (routes imports rules, so listed here)
+_COMMUNE_LEVELS = (RecognitionLevel.COMMUNE_NTM, RecognitionLevel.COMMUNE_ADVANCED, RecognitionLevel.COMMUNE_MODEL)
+
+#: whose departments confirm the conditions of a dossier: the appraising authority's or the deciding unit's
+AUTHORITY_SEAT = "authority"
+DECIDER_SEAT = "decider"
+
+
 def _confirmers_default() -> dict[str, tuple[str, ...]]:
     # Seed 004 VI.3: Phòng Tài chính - Kế hoạch "thẩm tra nội dung nợ đọng xây dựng cơ bản";
     # VI.12: Công an huyện owns security (19.2). Without districts the provincial "Sở" of the same field confirms.
@@ -97,8 +118,17 @@ class Rules:
     district_revoked_communes_share: Sourced[float] = Sourced(
         0.30, f"{QD18}: từ 30 % số xã bị thu hồi quyết định công nhận", Confidence.VERIFIED
     )
-    #: condition → department codes (of the appraising authority) whose officers confirm it
+    #: condition → department codes (of the unit in `condition_seat`) whose officers confirm it
     condition_confirmers: dict[str, tuple[str, ...]] = field(default_factory=_confirmers_default)
+    #: level → the conditions its dossiers need confirmed before they are forwarded and recognised
+    required_conditions: dict[RecognitionLevel, Sourced[tuple[str, ...]]] = field(
+        default_factory=_required_conditions_default
+    )
+    #: level → whose departments confirm the conditions (`AUTHORITY_SEAT` unless listed): a hamlet's
+    #: authority is its commune, and the district's finance office confirms the debt (seed 004 VI.3)
+    condition_seat: dict[RecognitionLevel, str] = field(
+        default_factory=lambda: {level: DECIDER_SEAT for level in _HAMLET_LEVELS}
+    )
     #: an indicator no department owns is appraised by the authority's coordinator (True) or blocks submission
     unowned_to_coordinator: Sourced[bool] = Sourced(
         True,
@@ -134,6 +164,25 @@ class Rules:
     def survey_reach_for(self, applicant_kind: UnitKind) -> Sourced[float] | None:
         return self.survey_reach.get(applicant_kind)
 
+    def conditions_for(self, level: RecognitionLevel | str) -> tuple[str, ...]:
+        """The conditions a dossier of `level` needs confirmed (none: the level has no such step)."""
+        found = self.required_conditions.get(RecognitionLevel(level))
+        return found.value if found is not None else ()
+
+    def requires(self, condition: str, level: RecognitionLevel | str) -> bool:
+        return condition in self.conditions_for(level)
+
+    def confirming_seat(self, level: RecognitionLevel | str) -> str:
+        return self.condition_seat.get(RecognitionLevel(level), AUTHORITY_SEAT)
+
+    def confirming_unit_id(
+        self, level: RecognitionLevel | str, authority_unit_id: int, decider_unit_id: int | None
+    ) -> int:
+        """The unit whose departments confirm the conditions of a dossier of `level` with these seats."""
+        if self.confirming_seat(level) == DECIDER_SEAT and decider_unit_id is not None:
+            return decider_unit_id
+        return authority_unit_id
+
     def confirmers_of(self, condition: str) -> tuple[str, ...]:
         return self.condition_confirmers.get(condition, ())
 
@@ -141,4 +190,36 @@ class Rules:
         return tuple(c for c, codes in self.condition_confirmers.items() if department_code in codes)
 
 
+#: the 2021-2025 thresholds (QĐ 318, 319, 320, 18/2022); what a dossier pinned to no regime reads
 DEFAULT_RULES = Rules()
+RULES_2021_2025 = DEFAULT_RULES
+
+QD51 = "QĐ 51/2025/QĐ-TTg"
+_CARRIED = f"{QD51} chưa thu thập quy định này; tạm giữ mức giai đoạn 2021-2025"
+
+
+def _satisfaction_2026() -> dict[RecognitionLevel, Sourced[float]]:
+    ntm = _satisfaction_defaults()[RecognitionLevel.COMMUNE_NTM]
+    return {
+        RecognitionLevel.COMMUNE_NTM: Sourced(ntm.value, f"{_CARRIED} ({ntm.source})", Confidence.LOW),
+        RecognitionLevel.COMMUNE_MODERN: Sourced(
+            0.95, f"{QD51} Phụ lục II (thí điểm, chưa thu thập): giả định như xã kiểu mẫu 2021-2025", Confidence.LOW
+        ),
+    }
+
+
+def _conditions_2026() -> dict[RecognitionLevel, Sourced[tuple[str, ...]]]:
+    both: tuple[str, ...] = (NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY)
+    carried = Sourced(both, f"{_CARRIED} (điều kiện của {QD18})", Confidence.LOW)
+    return {RecognitionLevel.COMMUNE_NTM: carried, RecognitionLevel.COMMUNE_MODERN: carried}
+
+
+#: the 2026-2030 thresholds: QĐ 51/2025 sets the criteria; the procedure's figures are not collected yet,
+#: so those of 2021-2025 are carried with a low confidence and say so (a province replaces them as data)
+RULES_2026_2030 = replace(
+    DEFAULT_RULES,
+    satisfaction=_satisfaction_2026(),
+    required_conditions=_conditions_2026(),
+    posting_days=Sourced(DEFAULT_RULES.posting_days.value, f"{_CARRIED} (15 ngày niêm yết)", Confidence.LOW),
+    vote_share=Sourced(DEFAULT_RULES.vote_share.value, f"{_CARRIED} (≥ 90 % đồng ý)", Confidence.LOW),
+)

@@ -39,6 +39,8 @@ class RecognitionLevel(StrEnum):
     COMMUNE_NTM = "commune-ntm"
     COMMUNE_ADVANCED = "commune-advanced"
     COMMUNE_MODEL = "commune-model"
+    #: the 2026-2030 pilot (QĐ 51/2025 Phụ lục II): only where a province switches it on
+    COMMUNE_MODERN = "commune-modern"
     DISTRICT_NTM = "district-ntm"
     DISTRICT_ADVANCED = "district-advanced"
     TOWN_CIVILIZED = "town-civilized"
@@ -50,6 +52,7 @@ RECOGNITION_LEVEL_LABELS: dict[RecognitionLevel, str] = {
     RecognitionLevel.COMMUNE_NTM: "Xã đạt chuẩn nông thôn mới",
     RecognitionLevel.COMMUNE_ADVANCED: "Xã đạt chuẩn nông thôn mới nâng cao",
     RecognitionLevel.COMMUNE_MODEL: "Xã nông thôn mới kiểu mẫu",
+    RecognitionLevel.COMMUNE_MODERN: "Xã nông thôn mới hiện đại (thí điểm)",
     RecognitionLevel.DISTRICT_NTM: "Huyện đạt chuẩn nông thôn mới",
     RecognitionLevel.DISTRICT_ADVANCED: "Huyện đạt chuẩn nông thôn mới nâng cao",
     RecognitionLevel.TOWN_CIVILIZED: "Thị trấn đạt chuẩn đô thị văn minh",

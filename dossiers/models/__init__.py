@@ -14,9 +14,12 @@ from dossiers.models.recognition import (
 )
 from dossiers.models.reorganisation import Reorganisation
 from dossiers.models.reports import ReportSubmission
+from dossiers.models.tokens import ApiCall, ApiToken
 from dossiers.models.units import Unit, find_unit, unit_lineage
 
 __all__ = [
+    "ApiCall",
+    "ApiToken",
     "AppraisalItem",
     "AppraisalTask",
     "Assessment",

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dossiers.db import Base, allowed_values_check
+from workflow.thresholds import threshold_of
 from workflow.vocabulary import Confidence, Measure, RecognitionLevel
 
 
@@ -116,8 +117,4 @@ class Indicator(Base):
 
     def threshold_for(self, region: str | None = None, commune_group: str | None = None) -> Any:
         """The threshold a unit of this region / commune group must reach."""
-        if commune_group and commune_group in self.thresholds.get("by_group", {}):
-            return self.thresholds["by_group"][commune_group]
-        if region and region in self.thresholds.get("by_region", {}):
-            return self.thresholds["by_region"][region]
-        return self.thresholds.get("default")
+        return threshold_of(self.thresholds or {}, region, commune_group)

@@ -13,6 +13,7 @@ from dossiers.models.criteria import CriteriaSet, Indicator
 from dossiers.models.people import User
 from dossiers.models.units import Unit
 from workflow.procedures import PROCEDURES
+from workflow.regimes import REGIMES
 from workflow.routes import ROUTES
 from workflow.vocabulary import DossierKind, RecognitionLevel
 
@@ -36,6 +37,7 @@ class Dossier(Base):
         allowed_values_check("level", RecognitionLevel),
         allowed_values_check("kind", DossierKind),
         allowed_values_check("route", (route.code for route in ROUTES)),
+        allowed_values_check("regime", (regime.code for regime in REGIMES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +54,9 @@ class Dossier(Base):
     decider_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     #: the route (workflow.routes) in force when the dossier was opened, e.g. "commune-via-district"
     route: Mapped[str | None] = mapped_column(String(40))
+    #: the regime (workflow.regimes) in force when the dossier was opened, e.g. "2026-2030": its criteria sets,
+    #: thresholds and deadline rules stay those of that regime
+    regime: Mapped[str | None] = mapped_column(String(20))
     #: kiểu mẫu only: the outstanding field chosen (e.g. "giao-duc")
     outstanding_field: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column()

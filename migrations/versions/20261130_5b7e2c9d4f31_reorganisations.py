@@ -1,7 +1,7 @@
 """Reorganisations as recorded events; departments end and hand over; carried recognitions
 
 Revision ID: 5b7e2c9d4f31
-Revises: e0b0dcb2426a
+Revises: 7a3c5e1d9b24
 Create Date: 2026-11-30 12:00:00.000000
 
 A reorganisation (units merged, a district dissolved, departments moved) is a row with its plan and
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '5b7e2c9d4f31'
-down_revision = 'e0b0dcb2426a'
+down_revision = '7a3c5e1d9b24'
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,5 @@
-"""The self-assessment table as one form: a whole criterion, or the whole set, saved in one request,
-one transaction and one audit event that lists every changed value."""
+"""The self-assessment as one form per criterion: a whole criterion (or, through the same route, the whole
+set) saved in one request, one transaction and one audit event that lists every changed value."""
 
 from __future__ import annotations
 
@@ -31,17 +31,17 @@ def test_a_whole_criterion_is_saved_in_one_request(
     dossier_id = demo_world.dossiers["Vân Trình"]  # self-assessment, half of the indicators assessed
     sign_in(client, "xa.vantrinh")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
-    table = form_html(page, "form-assessments")
     dossier = fresh(session, dossier_id)
     criteria = session.scalars(
         select(Criterion).where(Criterion.criteria_set_id == dossier.criteria_set_id).order_by(Criterion.number)
     ).all()
     last = criteria[-1]  # not assessed yet: the demo assessed the first half
+    table = form_html(page, f"form-criterion-{last.number}")
     codes = [indicator.code for indicator in last.indicators]
     assert all(f'name="met:{code}"' in table for code in codes)
     before = _events(session, dossier_id)
 
-    data = {"version": str(version_in(page, "form-assessments")), "criterion": str(last.number)}
+    data = {"version": str(version_in(page, f"form-criterion-{last.number}")), "criterion": str(last.number)}
     for code in codes:
         data |= {f"met:{code}": "1", f"value:{code}": f"Đạt ({code})", f"note:{code}": ""}
     # a row of another criterion in the same form is not part of this save
@@ -50,7 +50,7 @@ def test_a_whole_criterion_is_saved_in_one_request(
     response = client.post(f"/ho-so/{dossier_id}/tu-danh-gia/bang", data=data)
 
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"#tieu-chi-{last.number}")
+    assert response.headers["Location"].endswith(f"#form-criterion-{last.number}")
     session.expire_all()
     assert _events(session, dossier_id) == before + 1
     event = session.scalars(
@@ -76,14 +76,16 @@ def test_the_whole_table_in_one_request_and_a_bad_row_keeps_what_was_typed(
     dossier_id = demo_world.dossiers["Vân Trình"]
     sign_in(client, "xa.vantrinh")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
-    codes = re.findall(r'name="met:([^"]+)"', form_html(page, "form-assessments"))
-    version = str(version_in(page, "form-assessments"))
+    codes = re.findall(r'name="met:([^"]+)"', page)
+    version = str(version_in(page, "form-criterion-1"))
     before = _events(session, dossier_id)
 
     bad = {"version": version, f"met:{codes[0]}": "có lẽ", f"value:{codes[0]}": "giá trị đã gõ"}
     refused = client.post(f"/ho-so/{dossier_id}/tu-danh-gia/bang", data=bad)
     assert refused.status_code == 422
     assert "giá trị đã gõ" in refused.get_data(as_text=True)
+    # the message sits next to the row's own input
+    assert f'id="loi-assessments-met-{codes[0]}">Chọn có hoặc không.' in refused.get_data(as_text=True)
     session.expire_all()
     assert _events(session, dossier_id) == before
 
@@ -101,5 +103,5 @@ def test_the_whole_table_in_one_request_and_a_bad_row_keeps_what_was_typed(
 def test_a_department_sees_the_table_without_inputs(client: FlaskClient, demo_world: DemoWorld) -> None:
     sign_in(client, "phong.nn-ptnt")
     page = client.get(f"/ho-so/{demo_world.dossiers['Đức Xuân']}").get_data(as_text=True)
-    assert 'id="form-assessments"' not in page
+    assert 'id="form-criterion-1"' not in page
     assert 'name="met:' not in page

@@ -55,7 +55,7 @@ def test_sign_in_never_redirects_to_another_host(client: FlaskClient) -> None:
         "/dang-nhap?next=https://evil.example/", data={"username": "xa.lelai", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/viec-cua-toi"  # everyone lands on their work
 
 
 def test_unknown_pages_get_a_vietnamese_404_and_the_api_gets_json(client: FlaskClient) -> None:
@@ -64,7 +64,7 @@ def test_unknown_pages_get_a_vietnamese_404_and_the_api_gets_json(client: FlaskC
     assert "Không tìm thấy" in page.get_data(as_text=True)
     api = client.get("/api/khong-co")
     assert api.status_code == 404
-    assert api.get_json()["error"]["status"] == 404
+    assert api.get_json()["status"] == 404 and api.get_json()["code"] == "not_found"
 
 
 def test_a_dossier_page_needs_sign_in(client: FlaskClient) -> None:

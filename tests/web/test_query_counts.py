@@ -1,5 +1,6 @@
-"""Lists are queries, not loops: "Việc của tôi" of three roles and the dossier page issue the same
-number of SQL statements on the demo and on the demo grown by more communes and dossiers."""
+"""Lists are queries, not loops: "Việc của tôi" of three roles, the department inbox, the dossier page (for the
+commune and for the coordinator) and the dashboard issue the same number of SQL statements on the demo and on the
+demo grown by more communes and dossiers."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ ROLES = {"coordinator": "dieuphoi.thachan", "department": "phong.nn-ptnt", "comm
 #: the targets of the engine-core issue: lists and the dossier page in a fixed, small number of queries
 MY_WORK_LIMIT = 15
 DOSSIER_PAGE_LIMIT = 20
+#: the dashboard and its export: about half are the reminders' obligations (notifications.obligations), half the figures
+DASHBOARD_LIMIT = 50
+INBOX_LIMIT = 15
+#: a department with indicators of Đức Xuân still waiting in the demo: its inbox is never empty
+INBOX_DEPARTMENT = "phong.tn-mt"
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +106,14 @@ def figures(connection: Connection, client: FlaskClient, demo_world: DemoWorld) 
         found[f"my-work-{role}"] = count_queries(connection, client, "/viec-cua-toi")
     sign_in(client, ROLES["coordinator"])
     found["dossier-page"] = count_queries(connection, client, f"/ho-so/{demo_world.dossiers['Đức Xuân']}")
+    found["dashboard"] = count_queries(connection, client, "/bang-theo-doi?nam=2025")
+    found["dashboard-xlsx"] = count_queries(connection, client, "/bang-theo-doi/xuat.xlsx?nam=2025")
+    sign_in(client, "chutich.caobang")
+    found["dashboard-province"] = count_queries(connection, client, "/bang-theo-doi?nam=2025")
+    sign_in(client, INBOX_DEPARTMENT)
+    found["inbox-department"] = count_queries(connection, client, "/tham-tra")
+    sign_in(client, ROLES["commune"])
+    found["dossier-page-commune"] = count_queries(connection, client, f"/ho-so/{demo_world.dossiers['Đức Xuân']}")
     return found
 
 
@@ -112,6 +126,8 @@ def test_lists_and_the_dossier_page_do_not_grow_with_the_data(
     assert large == small
     assert all(count <= MY_WORK_LIMIT for name, count in small.items() if name.startswith("my-work")), small
     assert small["dossier-page"] <= DOSSIER_PAGE_LIMIT, small
+    assert all(count <= DASHBOARD_LIMIT for name, count in small.items() if name.startswith("dashboard")), small
+    assert all(count <= INBOX_LIMIT for name, count in small.items() if name.startswith("inbox")), small
 
 
 def test_the_grown_dossiers_are_on_the_lists(
@@ -125,3 +141,11 @@ def test_the_grown_dossiers_are_on_the_lists(
     sign_in(client, ROLES["department"])
     department = client.get("/viec-cua-toi").get_data(as_text=True)
     assert "Xã Thêm 0" in department and "Xã Thêm 2" in department
+    assert "Đức Xuân" not in client.get("/tham-tra").get_data(as_text=True)  # its task here was answered
+    sign_in(client, INBOX_DEPARTMENT)
+    inbox = client.get("/tham-tra").get_data(as_text=True)
+    assert "Xã Thêm 0" in inbox and "Xã Thêm 2" in inbox and "Đức Xuân" in inbox
+    sign_in(client, ROLES["coordinator"])
+    dashboard = client.get("/bang-theo-doi?nam=2025").get_data(as_text=True)
+    assert dashboard.count('<tr data-unit="Xã Thêm') == 4
+    assert 'data-figure="communes">17<' in dashboard

@@ -3,6 +3,7 @@ gets, acting through them, refusals shown in Vietnamese with the right status, "
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from dossiers import commands as c
 from dossiers.handlers import handle
-from dossiers.models import AppraisalTask, Delegation, Dossier, Recognition, User
+from dossiers.models import AppraisalTask, CriteriaSet, Delegation, Dossier, Recognition, User
 from dossiers.procedure_facts import open_appraisal_tasks, tasks_of
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import (
     ACTING_AT,
-    TODAY_AT,
     form_html,
     form_ids,
     fresh,
@@ -42,16 +42,17 @@ def page_of(client: FlaskClient, dossier_id: int) -> str:
 # --- who sees what ---------------------------------------------------------------------------------
 
 
-def test_an_officer_of_another_commune_gets_403(client: FlaskClient, demo_world: DemoWorld) -> None:
+def test_another_communes_dossier_is_not_found(client: FlaskClient, demo_world: DemoWorld) -> None:
+    """404, as for a dossier that does not exist: the number tells an officer of another commune nothing."""
     le_loi = demo_world.dossiers["Lê Lợi"]
     sign_in(client, "xa.duclong")
     response = client.get(f"/ho-so/{le_loi}")
-    assert response.status_code == 403
-    assert "Bạn không có quyền thực hiện thao tác này." in response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Không tìm thấy trang hoặc dữ liệu yêu cầu." in response.get_data(as_text=True)
     posted = client.post(
         f"/ho-so/{le_loi}/bieu-quyet", data={"version": "1", "votes_total": "3", "votes_in_favour": "3"}
     )
-    assert posted.status_code == 403
+    assert posted.status_code == 404
     assert client.get(f"/ho-so/{demo_world.dossiers['Đức Long']}").status_code == 200
     assert client.get("/ho-so/999999").status_code == 404
 
@@ -336,7 +337,7 @@ def test_a_stale_form_gets_409_and_keeps_what_was_typed(
     )
     assert stale.status_code == 409
     text = stale.get_data(as_text=True)
-    assert "vừa được người khác thay đổi" in text
+    assert "đã thay đổi kể từ khi trang này được mở" in text and "người khác" not in text
     form = form_html(text, "form-vote")
     assert 'value="28"' in form and 'value="30"' in form
     current = fresh(session, le_loi).version
@@ -351,24 +352,63 @@ def test_a_stale_form_gets_409_and_keeps_what_was_typed(
 def test_the_chairman_recognises_with_a_decision_number(
     client: FlaskClient, session: Session, demo_world: DemoWorld
 ) -> None:
-    canh_tan = demo_world.dossiers["Lê Lai"]
+    le_lai = demo_world.dossiers["Lê Lai"]
     sign_in(client, "chutich.caobang")
-    page = page_of(client, canh_tan)
+    page = page_of(client, le_lai)
     assert form_ids(page) >= {"form-recognise", "form-refuse"}
     assert "Lý do (bắt buộc)" in form_html(page, "form-refuse")
     version = version_in(page, "form-refuse")
-    no_reason = client.post(f"/ho-so/{canh_tan}/thao-tac", data={"version": version, "action": "refuse"})
+    no_reason = client.post(f"/ho-so/{le_lai}/thao-tac", data={"version": version, "action": "refuse", "confirm": "1"})
     assert no_reason.status_code == 422
     assert "Chưa thể thực hiện «Không công nhận, nêu lý do»: cần ghi rõ lý do." in no_reason.get_data(as_text=True)
+    # an irreversible action: a plain POST without the confirmation box, or without the decision's number and
+    # date, is refused with the message next to the field, and what was typed stays
+    unconfirmed = client.post(
+        f"/ho-so/{le_lai}/thao-tac",
+        data={
+            "version": version,
+            "action": "recognise",
+            "decision_number": "301/QĐ-UBND",
+            "decision_date": "12/06/2025",
+        },
+    )
+    assert unconfirmed.status_code == 422
+    text = unconfirmed.get_data(as_text=True)
+    assert 'id="loi-action-recognise-confirm">Đánh dấu ô xác nhận' in form_html(text, "form-recognise")
+    assert 'value="301/QĐ-UBND"' in form_html(text, "form-recognise")
+    undated = client.post(f"/ho-so/{le_lai}/thao-tac", data={"version": version, "action": "recognise", "confirm": "1"})
+    assert undated.status_code == 422
+    form = form_html(undated.get_data(as_text=True), "form-recognise")
+    assert "Nhập số quyết định." in form and "Nhập ngày ký quyết định" in form
+    for day, message in (("31/02/2025", "Ngày không hợp lệ"), ("17/06/2025", "không được sau ngày hôm nay")):
+        bad_day = client.post(
+            f"/ho-so/{le_lai}/thao-tac",
+            data={
+                "version": version,
+                "action": "recognise",
+                "confirm": "1",
+                "decision_number": "1",
+                "decision_date": day,
+            },
+        )
+        assert bad_day.status_code == 422 and message in form_html(bad_day.get_data(as_text=True), "form-recognise")
+    assert fresh(session, le_lai).state == "forwarded"
     done = client.post(
-        f"/ho-so/{canh_tan}/thao-tac",
-        data={"version": version, "action": "recognise", "decision_number": "301/QĐ-UBND"},
+        f"/ho-so/{le_lai}/thao-tac",
+        data={
+            "version": version,
+            "action": "recognise",
+            "decision_number": "301/QĐ-UBND",
+            "decision_date": "12/06/2025",
+            "confirm": "1",
+        },
     )
     assert done.status_code == 302
-    dossier = fresh(session, canh_tan)
+    dossier = fresh(session, le_lai)
     assert dossier.state == "recognised"
-    recognition = session.scalars(select(Recognition).where(Recognition.dossier_id == canh_tan)).one()
+    recognition = session.scalars(select(Recognition).where(Recognition.dossier_id == le_lai)).one()
     assert recognition.decision_number == "301/QĐ-UBND"
+    assert recognition.decided_on == dt.date(2025, 6, 12)
 
 
 def test_the_front_officer_cannot_take_the_communes_actions(client: FlaskClient, demo_world: DemoWorld) -> None:
@@ -446,26 +486,31 @@ def test_my_work_needs_sign_in_and_pages_show_the_header_link(client: FlaskClien
 def test_registering_a_dossier_from_the_unit_page(
     app: Flask, client: FlaskClient, session: Session, demo_today: DemoWorld
 ) -> None:
-    app.config["NTM_CLOCK"] = lambda: TODAY_AT
+    # after the reform, before 15/02/2026: a merged commune registers under the 2021-2025 regime
+    app.config["NTM_CLOCK"] = lambda: dt.datetime(2025, 9, 15, 2, 0, tzinfo=dt.UTC)
     unit_id = demo_today.new_units["Minh Khai"]
     sign_in(client, "xa2025.minhkhai")
     page = client.get(f"/don-vi/{unit_id}").get_data(as_text=True)
     form = form_html(page, "form-register")
     assert "Đăng ký hồ sơ mới" in page and "Xã đạt chuẩn nông thôn mới nâng cao" in form
-    set_id = re.search(r'<option value="(\d+)"[^>]*>Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2026', form)
+    # on 15/09/2025 the 2021-2025 regime is in force: its sets only, the 2026-2030 set is not in force yet
+    assert "Áp dụng giai đoạn 2021-2025" in page and "2026-2030" not in form
+    set_id = re.search(r'<option value="(\d+)"[^>]*>Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021', form)
     assert set_id, form
-    data = {"level": "commune-ntm", "year": "2026", "criteria_set": set_id.group(1)}
+    data = {"level": "commune-ntm", "year": "2025", "criteria_set": set_id.group(1)}
     created = client.post(f"/don-vi/{unit_id}/dang-ky", data=data)
     assert created.status_code == 302
     new_page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "Đã đăng ký hồ sơ số" in new_page and '<span class="state">Đã đăng ký, chờ xác nhận</span>' in new_page
-    assert session.scalars(select(Dossier).where(Dossier.unit_id == unit_id, Dossier.year == 2026)).one()
+    assert session.scalars(select(Dossier.regime).where(Dossier.unit_id == unit_id, Dossier.year == 2025)).one() == (
+        "2021-2025"
+    )
 
     again = client.post(f"/don-vi/{unit_id}/dang-ky", data=data)
     assert again.status_code == 422
     text = again.get_data(as_text=True)
     assert "Chưa thể thực hiện «Đăng ký hồ sơ»" in text and "đã có hồ sơ" in text
-    assert 'value="2026"' in form_html(text, "form-register")
+    assert 'value="2025"' in form_html(text, "form-register")
 
     # another commune's officer sees no form and is refused
     sign_in(client, "xa2025.duclong")
@@ -474,6 +519,50 @@ def test_registering_a_dossier_from_the_unit_page(
     refused = client.post(f"/don-vi/{unit_id}/dang-ky", data={**data, "year": "2027"})
     assert refused.status_code == 403
     assert "Không có quyền thực hiện «Đăng ký hồ sơ»" in refused.get_data(as_text=True)
+
+
+def test_a_2026_registration_offers_the_2026_2030_set_and_its_levels_only(
+    app: Flask, client: FlaskClient, session: Session, demo_today: DemoWorld
+) -> None:
+    app.config["NTM_CLOCK"] = lambda: dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+    unit_id = demo_today.new_units["Minh Khai"]
+    sign_in(client, "xa2025.minhkhai")
+    page = client.get(f"/don-vi/{unit_id}").get_data(as_text=True)
+    form = form_html(page, "form-register")
+    assert "Áp dụng giai đoạn 2026-2030 (QĐ 51/2025/QĐ-TTg, áp dụng từ ngày 15/02/2026)" in page
+    levels = re.findall(r'<option value="([a-z-]+)"', form)
+    assert levels == ["commune-ntm"]  # no nâng cao, kiểu mẫu; the hiện đại pilot is off in Cao Bằng
+    offered = [int(set_id) for set_id in re.findall(r'<option value="(\d+)"', form)]
+    codes = dict(session.execute(select(CriteriaSet.id, CriteriaSet.code).where(CriteriaSet.id.in_(offered))).all())
+    sets = [codes[set_id] for set_id in offered]
+    assert sets[:1] == ["xa-ntm-2026"] and "xa-ntm-2021" not in sets
+    assert "xa-ntm-2026" not in form  # the set is offered by its name, not its code
+    assert 'value="2026"' in form
+
+    old = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-2021")).first()
+    refused = client.post(
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-ntm", "year": "2026", "criteria_set": old}
+    )
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "bộ tiêu chí xa-ntm-2021 v1 thuộc giai đoạn 2021-2025, không dùng được trong giai đoạn 2026-2030" in text
+    advanced = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == "xa-ntm-nang-cao-2021")).first()
+    refused = client.post(
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-advanced", "year": "2026", "criteria_set": advanced}
+    )
+    assert refused.status_code == 422
+    assert "không xét công nhận «Xã đạt chuẩn nông thôn mới nâng cao»" in refused.get_data(as_text=True)
+
+    created = client.post(
+        f"/don-vi/{unit_id}/dang-ky", data={"level": "commune-ntm", "year": "2026", "criteria_set": offered[0]}
+    )
+    assert created.status_code == 302
+    dossier = session.scalars(select(Dossier).where(Dossier.unit_id == unit_id, Dossier.year == 2026)).one()
+    assert (dossier.regime, dossier.route, dossier.criteria_set.code) == (
+        "2026-2030",
+        "commune-to-province",
+        "xa-ntm-2026",
+    )
 
 
 def test_forms_carry_the_csrf_token(app: Flask, session: Session, demo_world: DemoWorld) -> None:

@@ -7,9 +7,10 @@ import io
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from tests.demo_database import DemoWorld
-from tests.web.workspace_demo import ACTING_AT, form_html, sign_in, version_in
+from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
 
 #: evidence is typed by its content: a PDF starts with its signature
 PDF = b"%PDF-1.7\n"
@@ -52,7 +53,7 @@ def test_the_commune_attaches_a_file_and_a_department_downloads_it(client: Flask
     assert "form-evidence" not in client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)  # not theirs to attach
 
     sign_in(client, "xa.duclong")
-    assert client.get(link).status_code == 403
+    assert client.get(link).status_code == 404  # another commune's dossier: not found
 
 
 def test_no_file_or_a_wrong_indicator_is_refused_in_vietnamese(client: FlaskClient, demo_world: DemoWorld) -> None:
@@ -67,12 +68,12 @@ def test_no_file_or_a_wrong_indicator_is_refused_in_vietnamese(client: FlaskClie
     assert 'name="code"' in form_html(wrong, "form-evidence")
 
 
-def test_a_submitted_dossier_takes_no_more_files(client: FlaskClient, demo_world: DemoWorld) -> None:
+def test_a_submitted_dossier_takes_no_more_files(client: FlaskClient, demo_world: DemoWorld, session: Session) -> None:
     dossier_id = demo_world.dossiers["Đức Xuân"]  # under appraisal
     sign_in(client, "xa.ducxuan")
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
     assert "form-evidence" not in page
-    version = int(page.split("(phiên bản ")[1].split(")")[0])
+    version = fresh(session, dossier_id).version
     refused = upload(client, dossier_id, version, b"x")
     assert refused.startswith("409\n")
     assert "không thể thực hiện «Đính kèm minh chứng»" in refused

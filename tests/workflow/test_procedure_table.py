@@ -62,6 +62,8 @@ HAMLET: Table = {
     "resubmit": ({"returned"}, {UNIT}, "under_appraisal"),
     "record_announcement": ({"appraised"}, {COMMUNE_OFFICER}, None),
     "record_vote": ({"appraised"}, {COMMUNE_OFFICER}, None),
+    # the construction-debt check, where the province's rules ask it (seed 004 VI.3 "xã, xóm")
+    "confirm_condition": ({"under_appraisal", "appraised"}, {CONFIRMER}, None),
     "forward": ({"appraised"}, {COMMUNE_OFFICER}, "forwarded"),
     "recognise": ({"forwarded"}, {APPROVER}, "recognised"),
     "refuse": ({"forwarded"}, {APPROVER}, "refused"),
@@ -94,6 +96,8 @@ EXPECTED: dict[tuple[RecognitionLevel, DossierKind], Table] = {
     (RecognitionLevel.COMMUNE_NTM, DossierKind.RECOGNITION): COMMUNE,
     (RecognitionLevel.COMMUNE_ADVANCED, DossierKind.RECOGNITION): COMMUNE,
     (RecognitionLevel.COMMUNE_MODEL, DossierKind.RECOGNITION): COMMUNE_MODEL,
+    # the 2026-2030 pilot (QĐ 51/2025 Phụ lục II): the commune procedure, the province's chairman decides
+    (RecognitionLevel.COMMUNE_MODERN, DossierKind.RECOGNITION): COMMUNE,
     (RecognitionLevel.HAMLET_NTM, DossierKind.RECOGNITION): HAMLET,
     (RecognitionLevel.HAMLET_MODEL, DossierKind.RECOGNITION): HAMLET,
     (RecognitionLevel.DISTRICT_NTM, DossierKind.RECOGNITION): DISTRICT,
@@ -101,6 +105,7 @@ EXPECTED: dict[tuple[RecognitionLevel, DossierKind], Table] = {
     (RecognitionLevel.COMMUNE_NTM, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.COMMUNE_ADVANCED, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.COMMUNE_MODEL, DossierKind.REVOCATION): revocation_table(APPROVER),
+    (RecognitionLevel.COMMUNE_MODERN, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.DISTRICT_NTM, DossierKind.REVOCATION): revocation_table(RECORDER),
     (RecognitionLevel.DISTRICT_ADVANCED, DossierKind.REVOCATION): revocation_table(RECORDER),
 }

@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "web.cli.evidence",
     "web.cli.units",
     "web.cli.reorganisation",
+    "web.cli.regimes",
+    "web.cli.tokens",
 ]
 
 

@@ -64,7 +64,7 @@ def _offsets(text: str | None) -> tuple[int, ...] | None:
 
 
 def _status(obligation: Obligation, today: dt.date) -> str:
-    days = (obligation.last_day - today).days
+    days = obligation.days_left(today)
     if days > 0:
         return f"còn {days} ngày"
     if days == 0:

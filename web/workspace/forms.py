@@ -9,11 +9,12 @@ from typing import Any
 #: form name → id of the form on the dossier page (plain actions and tasks: "action:<name>", "task:<id>")
 ANCHORS = {
     "assessment": "ghi-danh-gia",
-    "assessments": "form-assessments",
+    "assessments": "tu-danh-gia",
     "register": "form-register",
+    "import": "form-import",
 }
 #: inputs the page sends without the person typing them: their errors are shown with the message
-HIDDEN_INPUTS = ("version", "action", "task", "decision", "_schema")
+HIDDEN_INPUTS = ("version", "action", "task", "decision", "criterion", "_schema")
 
 
 @dataclass
@@ -53,4 +54,4 @@ class FormState:
         if name in ANCHORS:
             return ANCHORS[name]
         kind, _, key = name.partition(":")
-        return f"form-{kind}-{key}" if kind == "task" else f"form-{key or kind}"
+        return f"form-{kind}-{key}" if kind in ("task", "criterion") else f"form-{key or kind}"

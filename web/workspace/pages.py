@@ -8,6 +8,7 @@ asks, never re-derives. Every list is a fixed number of queries, whatever the nu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +38,15 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
 from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
+from dossiers.regimes import rules_for_many, set_terms, with_province
+from web.messages import action_label
 from workflow import permissions
 from workflow.actions import APPRAISAL_ACTIONS, Action
 from workflow.calendar import local_date
+from workflow.diagram import edges
 from workflow.engine import Party, Procedure
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
+from workflow.regimes import regime_for
 from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import (
@@ -54,10 +59,6 @@ from workflow.vocabulary import (
 )
 
 #: actions that open a dossier: they are not in any procedure's list of actions
-OPENING_LABELS: dict[str, str] = {
-    Action.REGISTER: "Đăng ký hồ sơ",
-    Action.OPEN_REVOCATION: "Mở hồ sơ xét thu hồi (tự động)",
-}
 FORM_ANCHORS: dict[str, str] = {
     Action.RECORD_ASSESSMENT: "ghi-danh-gia",
     Action.ATTACH_EVIDENCE: "minh-chung",
@@ -95,15 +96,6 @@ def state_label(dossier: Dossier) -> str:
         return dossier.state
 
 
-def action_label(procedure: Procedure, action: str) -> str:
-    if action in OPENING_LABELS:
-        return OPENING_LABELS[action]
-    try:
-        return procedure.action(action).label
-    except KeyError:
-        return action
-
-
 def role_label(role: str | None) -> str:
     if role is None or role == Party.SYSTEM.value:
         return "Hệ thống"
@@ -132,6 +124,47 @@ class IndicatorRow:
 class CriterionBlock:
     criterion: Criterion
     rows: list[IndicatorRow]
+
+    @property
+    def met(self) -> bool:
+        """The commune counts a criterion as met when every one of its indicators is."""
+        return bool(self.rows) and all(row.met for row in self.rows)
+
+    @property
+    def assessed(self) -> int:
+        return sum(1 for row in self.rows if row.met is not None)
+
+
+@dataclass
+class DiagramState:
+    """One state of the procedure on the dossier page's diagram, with where its actions lead."""
+
+    name: str
+    label: str
+    final: bool
+    current: bool
+    #: (action label, destination label) of the transitions that leave the state
+    leads_to: list[tuple[str, str]]
+    #: labels of the actions taken without leaving the state
+    internal: list[str]
+
+
+def procedure_diagram(procedure: Procedure, current: str) -> list[DiagramState]:
+    """The procedure the engine runs (its compiled machine), state by state, with `current` marked."""
+    found = {
+        s.name: DiagramState(s.name, s.label, s.final, s.name == current, [], []) for s in procedure.definition.states
+    }
+    for source, action, dest in edges(procedure):
+        state = found.get(source)
+        if state is None:
+            continue
+        label = action_label(procedure, action)
+        if dest == source:
+            if label not in state.internal:
+                state.internal.append(label)
+        else:
+            state.leads_to.append((label, procedure.state_label(dest)))
+    return list(found.values())
 
 
 @dataclass
@@ -179,6 +212,8 @@ class DossierPage:
     dossier: Dossier
     procedure: Procedure
     state_label: str
+    #: the regime the dossier was registered under, in words
+    regime: str
     criteria: list[CriterionBlock]
     indicators: list[Indicator]
     consultation: Consultation | None
@@ -192,7 +227,16 @@ class DossierPage:
     answerable: list[TaskView]
     confirmable: list[str]
     fallback_label: str
+    #: indicator code → the files sent for it
+    evidence_by_code: dict[str, list[Evidence]] = field(default_factory=dict)
+    #: indicator code → why it was returned, while the supplement request is open
+    to_fix: dict[str, list[str]] = field(default_factory=dict)
+    diagram: list[DiagramState] = field(default_factory=list)
     condition_labels: dict[str, str] = field(default_factory=lambda: dict(CONDITION_LABELS))
+
+    @property
+    def criteria_met(self) -> int:
+        return sum(1 for block in self.criteria if block.met)
 
     def may(self, action: str) -> bool:
         return action in self.actions
@@ -247,7 +291,47 @@ def _event_details(payload: dict[str, Any]) -> str:
         parts.append(f"{CONDITION_LABELS[payload['condition']]}: {holds}")
     if payload.get("decision_number"):
         parts.append(f"số quyết định {payload['decision_number']}")
+    parts.extend(_entered(payload))
     return " · ".join(parts)
+
+
+def _day(value: Any) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def _entered(payload: dict[str, Any]) -> list[str]:
+    """The values a person typed into a consultation, survey, vote or decision form, as the log shows them."""
+    parts = []
+    if "start" in payload and "end" in payload:
+        parts.append(f"từ {_day(payload['start'])} đến {_day(payload['end'])}")
+    if "announcements" in payload:
+        parts.append(f"{payload['announcements']} lần thông báo")
+    if "reached" in payload and "satisfied" in payload:
+        parts.append(
+            f"{payload['total']} hộ, {payload['reached']} hộ được hỏi ý kiến, {payload['satisfied']} hộ hài lòng"
+        )
+    if "in_favour" in payload:
+        parts.append(f"{payload['in_favour']}/{payload['total']} phiếu đồng ý")
+    if "income_per_capita" in payload:
+        parts.append(f"thu nhập bình quân {payload['income_per_capita']:,} đồng/người/năm".replace(",", "."))
+    if payload.get("decided_on"):
+        parts.append(f"ký ngày {_day(payload['decided_on'])}")
+    if payload.get("name") and payload.get("sha256"):
+        parts.append(f"tệp «{payload['name']}»")
+    return parts
+
+
+def _to_fix(supplements: Sequence[SupplementRequest]) -> dict[str, list[str]]:
+    """Indicators returned by a supplement request not yet answered, with every reason given."""
+    found: dict[str, list[str]] = {}
+    for request in supplements:
+        if request.resolved_at is None:
+            for item in request.items:
+                found.setdefault(item.indicator.code, []).append(item.reason)
+    return found
 
 
 def dossier_page(context: DossierContext) -> DossierPage:
@@ -327,20 +411,35 @@ def dossier_page(context: DossierContext) -> DossierPage:
         .options(joinedload(Evidence.uploaded_by), joinedload(Evidence.indicator))
     ).all()
     set_committed_value(dossier, "evidence", list(evidence))
-    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.view_seats))
+    actions = list(permissions.allowed_actions(procedure, dossier.state, actor, context.view_seats, context.rules))
+    confirmable = (
+        permissions.confirmable_conditions(actor, context.view_seats.confirming_unit_id, context.rules, dossier.level)
+        if Action.CONFIRM_CONDITION in actions
+        else []
+    )
+    if not confirmable and Action.CONFIRM_CONDITION in actions:
+        actions.remove(Action.CONFIRM_CONDITION)  # nothing this person confirms for this level here
     plain: list[ActionHint] = []
     if any(a in PLAIN_COMMANDS for a in actions):
         facts = context.facts()
         plain = [
-            ActionHint(a, action_label(procedure, a), procedure.missing(dossier.state, a, facts))
+            ActionHint(a, action_label(procedure, a), procedure.missing(dossier.state, a, facts, context.rules))
             # giving up the dossier comes last, after the steps that move it on
             for a in sorted(actions, key=lambda a: a == Action.WITHDRAW)
             if a in PLAIN_COMMANDS
         ]
+    evidence_by_code: dict[str, list[Evidence]] = {}
+    for file in evidence:
+        if file.indicator is not None:
+            evidence_by_code.setdefault(file.indicator.code, []).append(file)
     task_views = [_task_view(task) for task in tasks]
     answerable_ids = {
-        t.task_id for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions)
+        t.task_id
+        for t in permissions.answerable_tasks(actor, context.view_seats, context.task_seats, actions, context.rules)
     }
+    if not any(view.pending for view in task_views if view.task.id in answerable_ids):
+        # nothing left for this person to approve or return: the page offers neither
+        actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
     supplements = (
         session.scalars(
             select(SupplementRequest)
@@ -359,23 +458,26 @@ def dossier_page(context: DossierContext) -> DossierPage:
         dossier=dossier,
         procedure=procedure,
         state_label=procedure.state_label(dossier.state),
+        regime=context.regime.title,
         criteria=criteria,
         indicators=indicators,
         consultation=context.consultation,
         model_conditions=context.model_conditions if Action.RECORD_MODEL_CONDITIONS in procedure.actions else None,
-        conditions=[ConditionView(code, label, confirmations.get(code)) for code, label in CONDITION_LABELS.items()],
+        conditions=[
+            ConditionView(code, CONDITION_LABELS[code], confirmations.get(code))
+            for code in context.rules.conditions_for(dossier.level)
+        ],
         tasks=task_views,
         supplements=list(supplements),
         events=events,
         actions=actions,
         plain_actions=plain,
         answerable=[view for view in task_views if view.task.id in answerable_ids],
-        confirmable=(
-            permissions.confirmable_conditions(actor, dossier.authority_unit_id)
-            if Action.CONFIRM_CONDITION in actions
-            else []
-        ),
+        confirmable=confirmable,
         fallback_label=fallback_label,
+        evidence_by_code=evidence_by_code,
+        to_fix=_to_fix(supplements),
+        diagram=procedure_diagram(procedure, dossier.state),
     )
 
 
@@ -387,14 +489,22 @@ class RegisterOptions:
     levels: list[tuple[str, str]]
     criteria_sets: list[CriteriaSet]
     year: int
+    #: the regime registrations fall under today, in words ("giai đoạn 2026-2030 (QĐ 51/2025/QĐ-TTg, …)")
+    regime: str
 
 
 def register_options(session: Session, user: User, now: dt.datetime, unit: Unit) -> RegisterOptions | None:
     """What the registration form offers on `unit`'s page, or None when the unit no longer exists or
     the user holds no seat that opens a dossier there (the procedures' `opened_by`; the handler checks again)."""
-    if not unit.is_valid_on(local_date(now)):
+    today = local_date(now)
+    if not unit.is_valid_on(today):
         return None
-    levels = [level for level in LEVELS_BY_KIND.get(unit.kind, ()) if (level, DossierKind.RECOGNITION) in PROCEDURES]
+    regime = with_province(regime_for(today), unit, today.year)
+    levels = [
+        level
+        for level in LEVELS_BY_KIND.get(unit.kind, ())
+        if (level, DossierKind.RECOGNITION) in PROCEDURES and regime.offer(level) is not None
+    ]
     actor = load_actor(session, user, now)
     grants = {
         g
@@ -404,16 +514,18 @@ def register_options(session: Session, user: User, now: dt.datetime, unit: Unit)
     levels = [level for level in levels if any(g in grants for g in procedure_for(level).definition.opened_by)]
     if not levels:
         return None
-    values = {level.value for level in levels}
-    sets = [
-        s
-        for s in session.scalars(select(CriteriaSet).order_by(CriteriaSet.code, CriteriaSet.version))
-        if values & set(s.levels)
-    ]
+    # only the sets the regime in force accepts today for one of the levels, its own national sets first
+    # 1/1-14/2/2026: still the 2021-2025 regime, whose last year is the one to offer
+    year = min(max(today.year, regime.first_year), regime.last_year)
+    every = session.scalars(select(CriteriaSet).order_by(CriteriaSet.code, CriteriaSet.version.desc())).all()
+    terms = {s.id: set_terms(s) for s in every}
+    usable = [s for s in every if any(regime.accepts(terms[s.id], level, year, today) for level in levels)]
+    usable.sort(key=lambda s: regime.offer_order(terms[s.id]))
     return RegisterOptions(
         levels=[(level.value, RECOGNITION_LEVEL_LABELS[level]) for level in levels],
-        criteria_sets=sets,
-        year=local_date(now).year,
+        criteria_sets=usable,
+        year=year,
+        regime=regime.title,
     )
 
 
@@ -459,22 +571,30 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
             or_(
                 Dossier.unit_id.in_(unit_ids),
                 Dossier.authority_unit_id.in_(unit_ids | authority_ids),
-                Dossier.decider_unit_id.in_(unit_ids),
+                # a hamlet's conditions are confirmed by its decider's departments (Rules.condition_seat)
+                Dossier.decider_unit_id.in_(unit_ids | authority_ids),
             )
         )
         .order_by(Dossier.updated_at.desc(), Dossier.id)
         .options(joinedload(Dossier.unit))
     ).all()
-    seats = seats_for(session, candidates)
     live = [d for d in candidates if d.state not in FINAL_STATES]
-    allowed = {d.id: permissions.allowed_actions(procedure_of(d), d.state, actor, seats[d.id]) for d in live}
+    rules = rules_for_many(session, live)
+    seats = seats_for(session, candidates, rules)
+    allowed = {
+        d.id: permissions.allowed_actions(procedure_of(d), d.state, actor, seats[d.id], rules[d.id]) for d in live
+    }
     appraising = [d.id for d in live if APPRAISAL_ACTIONS & set(allowed[d.id])]
     tasks = pending_task_seats(session, appraising)
     actionable = []
     for dossier in live:
         actions = list(allowed[dossier.id])
+        if Action.CONFIRM_CONDITION in actions and not permissions.confirmable_conditions(
+            actor, seats[dossier.id].confirming_unit_id, rules[dossier.id], dossier.level
+        ):
+            actions.remove(Action.CONFIRM_CONDITION)  # nothing this person confirms for this level here
         if APPRAISAL_ACTIONS & set(actions) and not permissions.answerable_tasks(
-            actor, seats[dossier.id], tasks.get(dossier.id, []), actions
+            actor, seats[dossier.id], tasks.get(dossier.id, []), actions, rules[dossier.id]
         ):
             actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
         if actions:

@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, type
 from werkzeug.datastructures import MultiDict
 
 from dossiers.commands import PLAIN_COMMANDS
+from workflow.actions import Action
 from workflow.procedures import PROCEDURES
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import DossierKind
@@ -134,10 +135,41 @@ class DossierFormSchema(FormSchema):
     version = Integer(required=True, minimum=1)
 
 
+#: actions that cannot be undone: the form carries a confirmation box, and a post without it is refused
+CONFIRMED_ACTIONS = frozenset({Action.WITHDRAW, Action.REFUSE, Action.RECOGNISE, Action.REVOKE})
+#: actions where the law issues a decision: its number and date are recorded with the action
+DECISION_ACTIONS = frozenset({Action.RECOGNISE, Action.REVOKE})
+NOT_CONFIRMED = "Đánh dấu ô xác nhận để thực hiện thao tác này (không thể hoàn tác)."
+
+
 class PlainActionSchema(DossierFormSchema):
+    """A plain action; irreversible ones need `confirm`, decisions their number and date (not after `today`)."""
+
     action = Text(required=True, max_length=60, validate=_one_of(sorted(PLAIN_COMMANDS)))
     comment = Text(load_default=None)
     decision_number = Text(load_default=None, max_length=80)
+    decision_date = VnDate(load_default=None)
+    confirm = Boolean(load_default=False)
+
+    def __init__(self, *, today: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.today = today
+
+    @validates_schema
+    def _confirmed_and_decided(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        errors: dict[str, str] = {}
+        action = data["action"]
+        if action in CONFIRMED_ACTIONS and not data["confirm"]:
+            errors["confirm"] = NOT_CONFIRMED
+        if action in DECISION_ACTIONS:
+            if not data["decision_number"]:
+                errors["decision_number"] = "Nhập số quyết định."
+            if data["decision_date"] is None:
+                errors["decision_date"] = "Nhập ngày ký quyết định (dd/mm/yyyy)."
+            elif self.today is not None and data["decision_date"] > self.today:
+                errors["decision_date"] = "Ngày ký quyết định không được sau ngày hôm nay."
+        if errors:
+            raise ValidationError(errors)
 
 
 class AssessmentSchema(DossierFormSchema):
@@ -173,6 +205,23 @@ class BulkAssessmentSchema(DossierFormSchema):
                 kept[key] = value
         kept["rows"] = [row for row in rows.values() if "met" in row]
         return kept
+
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
+        """A row's error goes next to its input (`value:<code>`), not to the table as a whole."""
+        messages = error.messages if isinstance(error.messages, dict) else {}
+        row_errors = messages.get("rows")
+        if not isinstance(row_errors, dict) or not isinstance(data, Mapping):
+            raise error
+        blank_free = {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        rows = self.reshape(dict(blank_free))["rows"]
+        placed: dict[str, Any] = {key: value for key, value in messages.items() if key != "rows"}
+        for index, fields_errors in row_errors.items():
+            if not isinstance(index, int) or index >= len(rows) or not isinstance(fields_errors, dict):
+                placed.setdefault("rows", []).append(fields_errors)
+                continue
+            for field_name, lines in fields_errors.items():
+                placed[f"{field_name}:{rows[index]['code']}"] = lines
+        raise ValidationError(placed)
 
 
 class EvidenceSchema(DossierFormSchema):
@@ -285,3 +334,52 @@ def error_messages(error: ValidationError) -> dict[str, str]:
 
     messages = error.messages if isinstance(error.messages, Mapping) else {"_schema": error.messages}
     return {str(field): " ".join(dict.fromkeys(flatten(value))) for field, value in messages.items()}
+
+
+class InboxAnswerSchema(FormSchema):
+    """The inbox's answer: ticked `pick` values (`<dossier>:<task>:<code>`), approved or returned; a
+    returned one needs its `reason:<dossier>:<code>`; `version:<dossier>` is the version each dossier had."""
+
+    decision = Text(required=True, max_length=10, validate=_one_of((APPROVE, RETURN)))
+    picks = fields.List(
+        Text(max_length=60),
+        required=True,
+        validate=validate.Length(min=1, max=5000, error="Chọn ít nhất một chỉ tiêu."),
+        error_messages={"required": "Chọn ít nhất một chỉ tiêu.", "invalid": "Danh sách chỉ tiêu không hợp lệ."},
+    )
+    reasons = fields.Dict(keys=fields.String(), values=Text(), load_default=dict)
+    versions = fields.Dict(keys=fields.String(), values=Integer(minimum=1), load_default=dict)
+    comment = Text(load_default=None)
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        gathered: dict[str, Any] = {"reasons": {}, "versions": {}}
+        for key, value in data.items():
+            if key.startswith("reason:"):
+                gathered["reasons"][key.removeprefix("reason:")] = value
+            elif key.startswith("version:"):
+                gathered["versions"][key.removeprefix("version:")] = value
+            elif key == "pick":
+                gathered["picks"] = value if isinstance(value, list) else [value]
+            else:
+                gathered[key] = value
+        return gathered
+
+    @validates_schema
+    def _well_formed(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        errors: dict[str, str] = {}
+        for pick in data["picks"]:
+            dossier, _, rest = pick.partition(":")
+            task, _, code = rest.partition(":")
+            if not (dossier.isdigit() and task.isdigit() and code and len(dossier) < 10 and len(task) < 10):
+                errors["picks"] = "Danh sách chỉ tiêu không hợp lệ."
+                continue
+            if data["decision"] == RETURN and not data["reasons"].get(f"{dossier}:{code}"):
+                errors[f"reason:{dossier}:{code}"] = "Cần ghi lý do trả lại."
+        if errors:
+            raise ValidationError(errors)
+
+
+def parse_pick(pick: str) -> tuple[int, int, str]:
+    """`<dossier>:<task>:<code>` (checked by `InboxAnswerSchema`) → its parts."""
+    dossier, task, code = pick.split(":", 2)
+    return int(dossier), int(task), code

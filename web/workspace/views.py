@@ -26,20 +26,23 @@ from dossiers.procedure_facts import procedure_of
 from dossiers.settings import Settings
 from web.clock import request_now
 from web.errors import WORKFLOW_STATUS
+from web.messages import action_label, describe
 from web.session import request_session
 from web.views import render_unit
+from web.workspace import inbox as inbox_page
 from web.workspace import pages, schemas
 from web.workspace.forms import FormState
+from web.workspace.xlsx_import import UnreadableWorkbookError, read_assessments
 from workflow import permissions
 from workflow.actions import Action
-from workflow.engine import Procedure
-from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
+from workflow.calendar import local_date
+from workflow.errors import GuardFailed, NotPermitted, StaleDossier, WorkflowError, join_vi
 from workflow.rules import CONDITION_LABELS
 
 bp = Blueprint("workspace", __name__)
 
 INVALID_INPUT = "Dữ liệu nhập chưa hợp lệ, vui lòng sửa các ô được đánh dấu."
-
+#: a conflict may come from the same person in another tab: no blame, no version numbers
 Page = str | tuple[str, int]
 
 
@@ -65,7 +68,8 @@ def state_label_filter(dossier: Dossier) -> str:
 
 
 def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -> DossierContext:
-    """The dossier with what the page reads of it, once the user may read it (404, 403 otherwise)."""
+    """The dossier with what the page reads of it, once the user may read it. A dossier they may not read is
+    "not found" (404) like one that does not exist: its number tells nobody that it exists."""
     dossier = session.get(
         Dossier,
         dossier_id,
@@ -80,7 +84,7 @@ def _viewable(session: Session, user: User, now: dt.datetime, dossier_id: int) -
         abort(404)
     context = DossierContext(session, dossier, load_actor(session, user, now), now)
     if not permissions.may_view(context.actor, context.view_seats):
-        abort(403)
+        abort(404)
     return context
 
 
@@ -111,32 +115,6 @@ def my_work() -> str:
 
 
 # --- acting on a dossier ---------------------------------------------------------------------------
-
-
-def describe(exc: WorkflowError, procedure: Procedure | None) -> str:
-    """The domain's message, with actions and states named by their Vietnamese labels."""
-
-    def label(action: str) -> str:
-        return pages.action_label(procedure, action) if procedure else pages.OPENING_LABELS.get(action, action)
-
-    if isinstance(exc, GuardFailed):
-        return f"Chưa thể thực hiện «{label(exc.action)}»: {'; '.join(exc.missing)}."
-    if isinstance(exc, NotPermitted):
-        return f"Không có quyền thực hiện «{label(exc.action)}»: {exc.reason}."
-    if isinstance(exc, ActionNotAllowed) and procedure is not None:
-        hint = (
-            f"Các thao tác được phép: {join_vi(label(a) for a in exc.allowed)}."
-            if exc.allowed
-            else "Không còn thao tác nào ở trạng thái này."
-        )
-        return (
-            f"Hồ sơ đang ở trạng thái «{procedure.state_label(exc.state)}»: "
-            f"không thể thực hiện «{label(exc.action)}». {hint}"
-        )
-    if isinstance(exc, StaleDossier) and exc.dossier_id is None:
-        # the conflict was found while writing, where the service no longer knows the dossier's number
-        return "Hồ sơ vừa được người khác thay đổi; thao tác chưa được ghi nhận, vui lòng tải lại."
-    return exc.message
 
 
 def status_of(exc: WorkflowError) -> int:
@@ -175,7 +153,7 @@ def _act(
 
 
 def _done(dossier: Dossier, action: str) -> str:
-    return f"Đã ghi nhận: {pages.action_label(procedure_of(dossier), action)}."
+    return f"Đã ghi nhận: {action_label(procedure_of(dossier), action)}."
 
 
 @bp.post("/ho-so/<int:dossier_id>/thao-tac")
@@ -184,17 +162,20 @@ def take_action(dossier_id: int) -> Page | Response:
     action = request.form.get("action", "")
 
     def call(session: Session, user: User, now: dt.datetime, dossier: Dossier, data: dict[str, Any]) -> str:
+        deciding = data["action"] in schemas.DECISION_ACTIONS
         command = c.plain_command(
             data["action"],
             dossier.id,
             expected_version=data["version"],
             comment=data["comment"],
-            decision_number=data["decision_number"],
+            decision_number=data["decision_number"] if deciding else None,
+            decided_on=data["decision_date"] if deciding else None,
         )
         handle(session, user, now, command)
         return f"{_done(dossier, data['action'])} Trạng thái mới: {pages.state_label(dossier)}."
 
-    return _act(dossier_id, f"action:{action}", schemas.PlainActionSchema(), call, anchor="thao-tac")
+    schema = schemas.PlainActionSchema(today=local_date(request_now()))
+    return _act(dossier_id, f"action:{action}", schema, call, anchor="thao-tac")
 
 
 @bp.post("/ho-so/<int:dossier_id>/tu-danh-gia")
@@ -232,8 +213,13 @@ def record_assessments(dossier_id: int) -> Page | Response:
         return f"Đã ghi kết quả tự đánh giá {len(entries)} chỉ tiêu ({where})."
 
     criterion = request.form.get("criterion", "")
-    anchor = f"tieu-chi-{criterion}" if criterion.isdigit() else "tu-danh-gia"
-    return _act(dossier_id, "assessments", schemas.BulkAssessmentSchema(), call, anchor=anchor)
+    # back to the criterion just saved: the person keeps their place on the page
+    anchor, name = (
+        (f"form-criterion-{criterion}", f"criterion:{criterion}")
+        if criterion.isdigit() and len(criterion) <= 4
+        else ("tu-danh-gia", "assessments")
+    )
+    return _act(dossier_id, name, schemas.BulkAssessmentSchema(), call, anchor=anchor)
 
 
 @bp.post("/ho-so/<int:dossier_id>/minh-chung")
@@ -454,3 +440,115 @@ def register(unit_id: int) -> Page | Response:
     session.commit()
     flash(f"Đã đăng ký hồ sơ số {created.id}. Trạng thái: {pages.state_label(created)}.", "success")
     return redirect(url_for(".dossier", dossier_id=created.id))
+
+
+# --- the department inbox --------------------------------------------------------------------------
+
+
+def _render_inbox(form: FormState | None = None, status: int = 200) -> Page:
+    session, user, now = request_session(), signed_in_user(), request_now()
+    html = render_template(
+        "inbox.html", groups=inbox_page.inbox(session, user, now), form=form or FormState(), inline_message=True
+    )
+    return (html, status) if status != 200 else html
+
+
+@bp.get("/tham-tra")
+@login_required
+def inbox() -> Page:
+    """Every indicator waiting for the officer's departments, across the open dossiers of their area."""
+    return _render_inbox()
+
+
+@bp.post("/tham-tra")
+@login_required
+def inbox_answer() -> Page | Response:
+    """Approve, or return with a reason each, the ticked indicators of any number of dossiers: one request,
+    one transaction (one command per dossier and task); a refusal saves nothing and shows the inbox again."""
+    session, user, now = request_session(), signed_in_user(), request_now()
+    raw = schemas.form_data(request.form, ("pick",))
+    try:
+        data = schemas.InboxAnswerSchema().load(raw)
+    except ValidationError as error:
+        return _render_inbox(FormState("inbox", raw, schemas.error_messages(error), INVALID_INPUT), 422)
+    returning = data["decision"] == schemas.RETURN
+    chosen: dict[tuple[int, int], list[str]] = {}
+    for pick in data["picks"]:
+        dossier_id, task_id, code = schemas.parse_pick(pick)
+        codes = chosen.setdefault((dossier_id, task_id), [])
+        if code not in codes:
+            codes.append(code)
+    seen: set[int] = set()
+    try:
+        for (dossier_id, task_id), codes in chosen.items():
+            task = session.get(AppraisalTask, task_id)
+            if task is None or task.dossier_id != dossier_id:
+                raise GuardFailed(
+                    Action.RETURN_INDICATORS if returning else Action.APPROVE_INDICATORS,
+                    ["không tìm thấy nhiệm vụ thẩm tra này trong hồ sơ"],
+                )
+            # the version the page showed guards the first answer; later ones follow this request's own changes
+            version = data["versions"].get(str(dossier_id)) if dossier_id not in seen else None
+            seen.add(dossier_id)
+            command: c.DossierCommand
+            if returning:
+                command = c.ReturnIndicators(
+                    dossier_id=dossier_id,
+                    expected_version=version,
+                    comment=data["comment"],
+                    reasons={code: data["reasons"][f"{dossier_id}:{code}"] for code in codes},
+                    department_id=task.department_id,
+                )
+            else:
+                command = c.ApproveIndicators(
+                    dossier_id=dossier_id,
+                    expected_version=version,
+                    comment=data["comment"],
+                    codes=tuple(codes),
+                    department_id=task.department_id,
+                )
+            handle(session, user, now, command)
+    except WorkflowError as exc:
+        session.rollback()
+        return _render_inbox(FormState("inbox", raw, {}, describe(exc, None)), status_of(exc))
+    session.commit()
+    count = sum(len(codes) for codes in chosen.values())
+    verb = "trả lại" if returning else "thẩm tra đạt"
+    flash(f"Đã {verb} {count} chỉ tiêu của {len(seen)} hồ sơ.", "success")
+    return redirect(url_for(".inbox"))
+
+
+# --- importing the self-assessment table from Excel ------------------------------------------------
+
+
+@bp.post("/ho-so/<int:dossier_id>/tu-danh-gia/nhap-excel")
+@login_required
+def preview_assessment_import(dossier_id: int) -> Page:
+    """Read the uploaded .xlsx and show what it would record, row by row, with each row's errors. Nothing is
+    saved: the preview's confirmation is the whole-set self-assessment form (`record_assessments`)."""
+    session, user, now = request_session(), signed_in_user(), request_now()
+    context = _viewable(session, user, now, dossier_id)
+    allowed = permissions.allowed_actions(context.procedure, context.dossier.state, context.actor, context.view_seats)
+    if Action.RECORD_ASSESSMENT not in allowed:
+        exc = NotPermitted(Action.RECORD_ASSESSMENT, "bạn không ghi kết quả tự đánh giá của hồ sơ này lúc này")
+        return _render_dossier(context, FormState("import", {}, {}, describe(exc, context.procedure)), 403)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        errors = {"file": "Chọn tệp Excel (.xlsx) của bảng tự đánh giá."}
+        return _render_dossier(context, FormState("import", {}, errors, INVALID_INPUT), 422)
+    codes = {
+        indicator.code for criterion in context.dossier.criteria_set.criteria for indicator in criterion.indicators
+    }
+    try:
+        preview = read_assessments(upload.read(), codes)
+    except UnreadableWorkbookError as exc:
+        return _render_dossier(context, FormState("import", {}, {"file": str(exc)}, INVALID_INPUT), 422)
+    html = render_template(
+        "assessment_import.html",
+        dossier=context.dossier,
+        preview=preview,
+        file_name=upload.filename,
+        form=FormState(),
+        state_label=pages.state_label(context.dossier),
+    )
+    return (html, 422) if preview.invalid or not preview.rows else html
