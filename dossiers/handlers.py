@@ -57,6 +57,7 @@ from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import SYSTEM, Grant, Party, Transit
 from workflow.errors import GuardFailed, NotFound, NotPermitted, StaleDossier, join_vi
+from workflow.measures import InvalidValue, read_value
 from workflow.permissions import Person
 from workflow.procedures import FALLBACK_APPRAISER, procedure_for
 from workflow.regimes import regime_for
@@ -415,6 +416,16 @@ def _record_assessments(acting: Acting, command: c.RecordAssessments) -> Applied
     if duplicated:
         raise GuardFailed(Action.RECORD_ASSESSMENT, [f"chỉ tiêu {join_vi(duplicated)} được ghi hai lần"])
     ids = {entry.code: _indicator(acting, entry.code) for entry in command.entries}
+    invalid = []
+    for entry in command.entries:
+        if entry.value is not None and entry.value.strip():
+            ref = acting.context.by_code[entry.code]
+            try:
+                read_value(ref.measure, entry.value, ref.answers, code=entry.code)
+            except InvalidValue as exc:
+                invalid.append(str(exc))
+    if invalid:
+        raise GuardFailed(Action.RECORD_ASSESSMENT, invalid)
     existing = acting.context.assessments
     changes = []
     last: Assessment | None = None
