@@ -539,9 +539,8 @@ def _measure_problems(
             # a threshold that is no comparison ("≥ 110% mức thu nhập của xã nâng cao") stays a judgement
             parsed = parse_threshold(value)
             if parsed is not None and parsed.percent != (measure is Measure.PERCENTAGE):
-                problems.append(
-                    _problem(file, positions, at, f"{value!r}: a {measure} threshold takes '%' only for a percentage")
-                )
+                wrong = "needs '%'" if measure is Measure.PERCENTAGE else "takes no '%'"
+                problems.append(_problem(file, positions, at, f"{value!r}: a {measure} threshold {wrong}"))
         elif measure is Measure.YES_NO and fold(str(value)) not in ("dat", "co", "khong"):
             problems.append(_problem(file, positions, at, f"{value!r}: a yes_no threshold is 'Đạt', 'Có' or 'Không'"))
         elif measure is Measure.TEXT and answers and fold(str(value)) not in {fold(a) for a in answers}:
