@@ -36,7 +36,7 @@ def confirm_registration(session: Session, actor: User, now: dt.datetime, dossie
 
 def assess_all(session: Session, actor: User, now: dt.datetime, dossier: Dossier, codes: list[str]) -> None:
     """Every indicator met: one bulk command, one transaction, one audit event."""
-    entries = tuple(c.AssessmentEntry(code, met=True, value="Đạt") for code in codes)
+    entries = tuple(c.AssessmentEntry(code, met=True) for code in codes)
     handle(session, actor, now, c.RecordAssessments(dossier_id=dossier.id, entries=entries))
 
 

@@ -37,12 +37,13 @@ from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import Procedure
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
+from workflow.measures import verdict
 from workflow.permissions import Actor, Seats, TaskSeat
 from workflow.regimes import Regime
 from workflow.revocation import revocation_finding
 from workflow.rules import Rules
-from workflow.thresholds import reaches, threshold_of
-from workflow.vocabulary import DossierKind, RecognitionLevel, UnitKind
+from workflow.thresholds import threshold_of
+from workflow.vocabulary import DossierKind, Measure, RecognitionLevel, UnitKind
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,11 @@ class IndicatorRef:
     code: str
     criterion_number: int
     criterion_is_key: bool
-    #: {"default", "by_region", "by_group"} as the set writes them (`workflow.thresholds.threshold_of`)
+    #: {"default", "by_region", "by_group", "by_year"} as the set writes them (`workflow.thresholds.threshold_of`)
     thresholds: Mapping[str, Any] = field(default_factory=dict)
+    measure: Measure = Measure.YES_NO
+    #: a text measure's allowed answers
+    answers: tuple[str, ...] = ()
 
 
 class DossierContext:
@@ -99,6 +103,8 @@ class DossierContext:
                 Criterion.number,
                 Criterion.is_key,
                 Indicator.thresholds,
+                Indicator.measure,
+                Indicator.answers,
                 Ownership.department_id,
             )
             .join(Criterion, Criterion.id == Indicator.criterion_id)
@@ -115,8 +121,13 @@ class DossierContext:
         ).all()
         indicators: dict[int, IndicatorRef] = {}
         owners: dict[int, list[int]] = defaultdict(list)
-        for indicator_id, code, number, is_key, thresholds, department_id in rows:
-            indicators.setdefault(indicator_id, IndicatorRef(indicator_id, code, number, is_key, thresholds or {}))
+        for indicator_id, code, number, is_key, thresholds, measure, answers, department_id in rows:
+            indicators.setdefault(
+                indicator_id,
+                IndicatorRef(
+                    indicator_id, code, number, is_key, thresholds or {}, Measure(measure), tuple(answers or ())
+                ),
+            )
             if department_id is not None and department_id not in owners[indicator_id]:
                 owners[indicator_id].append(department_id)
         return list(indicators.values()), dict(owners)
@@ -206,7 +217,15 @@ class DossierContext:
     def use_criteria(self, criteria: list[Criterion]) -> None:
         """Take the set's indicators from criteria already loaded with them (the page shows them anyway)."""
         self.__dict__["indicators"] = [
-            IndicatorRef(i.id, i.code, criterion.number, criterion.is_key, i.thresholds or {})
+            IndicatorRef(
+                i.id,
+                i.code,
+                criterion.number,
+                criterion.is_key,
+                i.thresholds or {},
+                Measure(i.measure),
+                tuple(i.answers or ()),
+            )
             for criterion in criteria
             for i in criterion.indicators
         ]
@@ -239,18 +258,35 @@ class DossierContext:
             select(ModelConditions).where(ModelConditions.dossier_id == self.dossier.id)
         ).first()
 
+    def measured(self, ref: IndicatorRef) -> bool | None:
+        """The engine's "met" for the recorded value of an indicator, against the threshold of the unit's
+        commune group, region and the dossier's year; None when it stays a judgement."""
+        assessment = self.assessments.get(ref.id)
+        if assessment is None or not ref.thresholds:
+            return None
+        unit = self.dossier.unit
+        return verdict(
+            ref.measure,
+            ref.thresholds,
+            assessment.value,
+            answers=ref.answers,
+            region=unit.region,
+            commune_group=unit.commune_group,
+            year=self.dossier.year,
+        )
+
     def _below_threshold(self, unmet: frozenset[str]) -> dict[str, tuple[str, str]]:
-        """Indicators whose recorded value misses the threshold of the unit's commune group (or region): the
-        group decides, not what the assessment declared. Thresholds that are not a number comparison are left
-        to the appraising departments."""
+        """Indicators whose recorded value misses the threshold of the unit's commune group (or region, or the
+        dossier's year): the engine decides, not what the assessment declared. Thresholds that are not
+        comparable with the value are left to the appraising departments."""
         unit = self.dossier.unit
         found: dict[str, tuple[str, str]] = {}
         for ref in self.indicators:
             assessment = self.assessments.get(ref.id)
-            if assessment is None or assessment.value is None or ref.code in unmet or not ref.thresholds:
+            if assessment is None or assessment.value is None or ref.code in unmet:
                 continue
-            threshold = threshold_of(ref.thresholds, unit.region, unit.commune_group)
-            if reaches(assessment.value, threshold) is False:
+            if self.measured(ref) is False:
+                threshold = threshold_of(ref.thresholds, unit.region, unit.commune_group, self.dossier.year)
                 found[ref.code] = (assessment.value, str(threshold))
         return found
 

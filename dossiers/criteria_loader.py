@@ -29,6 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from dossiers.models.criteria import CriteriaSet, Criterion, Indicator
+from workflow.measures import fold
+from workflow.thresholds import parse_threshold
 from workflow.vocabulary import Confidence, Measure
 
 CRITERIA_DATA_DIR = Path(__file__).resolve().parent / "data" / "criteria"
@@ -492,6 +494,57 @@ def _semantic_problems(
                             ("criteria", c_index, "indicators", i_index, "thresholds", sub_key, name),
                             f"{name!r} is not one of the set's {what} ({allowed})",
                         )
+            problems.extend(_measure_problems(file, positions, data, (c_index, i_index), indicator))
+    return problems
+
+
+def _threshold_values(thresholds: dict[str, Any]) -> list[tuple[KeyPath, Any]]:
+    """Every threshold an indicator states, with its key path under `thresholds`."""
+    values: list[tuple[KeyPath, Any]] = [(("default",), thresholds.get("default"))]
+    for sub_key in ("by_region", "by_group", "by_year"):
+        values.extend(((sub_key, name), value) for name, value in (thresholds.get(sub_key) or {}).items())
+    return [(where, value) for where, value in values if value is not None]
+
+
+def _measure_problems(
+    file: Path,
+    positions: dict[KeyPath, tuple[int, int]],
+    data: dict[str, Any],
+    index: tuple[int, int],
+    indicator: dict[str, Any],
+) -> list[CriteriaProblem]:
+    """A threshold the engine must be able to compare with the indicator's measure; answers only for text;
+    years within the set's period."""
+    here: KeyPath = ("criteria", index[0], "indicators", index[1])
+    measure = Measure(indicator["measure"])
+    answers = indicator.get("answers") or []
+    thresholds = indicator.get("thresholds", {})
+    problems = []
+    if answers and measure is not Measure.TEXT:
+        problems.append(_problem(file, positions, (*here, "answers"), f"answers are for a text measure, not {measure}"))
+    period = data["period"]
+    for year in thresholds.get("by_year") or {}:
+        if not (str(year).isdigit() and period["start"] <= int(year) <= period["end"]):
+            problems.append(
+                _problem(
+                    file,
+                    positions,
+                    (*here, "thresholds", "by_year", year),
+                    f"{year!r} is not a year of the set's period {period['start']}-{period['end']}",
+                )
+            )
+    for where, value in _threshold_values(thresholds):
+        at = (*here, "thresholds", *where)
+        if measure in (Measure.PERCENTAGE, Measure.NUMBER, Measure.MONEY):
+            # a threshold that is no comparison ("≥ 110% mức thu nhập của xã nâng cao") stays a judgement
+            parsed = parse_threshold(value)
+            if parsed is not None and parsed.percent != (measure is Measure.PERCENTAGE):
+                wrong = "needs '%'" if measure is Measure.PERCENTAGE else "takes no '%'"
+                problems.append(_problem(file, positions, at, f"{value!r}: a {measure} threshold {wrong}"))
+        elif measure is Measure.YES_NO and fold(str(value)) not in ("dat", "co", "khong"):
+            problems.append(_problem(file, positions, at, f"{value!r}: a yes_no threshold is 'Đạt', 'Có' or 'Không'"))
+        elif measure is Measure.TEXT and answers and fold(str(value)) not in {fold(a) for a in answers}:
+            problems.append(_problem(file, positions, at, f"{value!r} is not one of the indicator's answers"))
     return problems
 
 
@@ -632,7 +685,11 @@ def _build_criteria_set(document: ParsedCriteriaFile, now: dt.datetime) -> Crite
                         "default": thresholds.get("default"),
                         "by_region": dict(thresholds.get("by_region", {})),
                         "by_group": dict(thresholds.get("by_group", {})),
+                        "by_year": {str(year): value for year, value in (thresholds.get("by_year") or {}).items()},
+                        "source": thresholds.get("source"),
+                        "confidence": thresholds.get("confidence"),
                     },
+                    answers=list(entry.get("answers") or []) or None,
                     evidence=list(entry.get("evidence", [])),
                     source=entry.get("source") or criterion.source,
                     confidence=Confidence(entry["confidence"]),

@@ -22,6 +22,7 @@ from dossiers.handlers import handle
 from dossiers.models import AuditEvent, Dossier, Reorganisation, Unit, User
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import TRANSFER_ACTION
+from workflow.measures import value_meeting
 from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
 from workflow.vocabulary import RecognitionLevel
 
@@ -168,7 +169,19 @@ def _play(session: Session, demo: DemoData, s: Scenario) -> Dossier:
     handle(session, users[s.coordinator], _at(s.start, 1), c.ConfirmRegistration(dossier_id=ident))
     indicators = dossier.criteria_set.indicators()
     assessed = indicators if s.stage > Stage.SELF_ASSESSING else indicators[: len(indicators) // 2]
-    entries = tuple(c.AssessmentEntry(indicator.code, met=True, value="Đạt") for indicator in assessed)
+    unit = s.unit
+    entries = tuple(
+        c.AssessmentEntry(
+            indicator.code,
+            met=True,
+            value=value_meeting(
+                indicator.measure,
+                indicator.threshold_for(unit.region, unit.commune_group, 2025),
+                indicator.answers or (),
+            ),
+        )
+        for indicator in assessed
+    )
     handle(session, officer, _at(s.start, 2), c.RecordAssessments(dossier_id=ident, entries=entries))
     if s.stage == Stage.SELF_ASSESSING:
         return dossier

@@ -57,6 +57,7 @@ from workflow.actions import Action
 from workflow.calendar import local_date
 from workflow.engine import SYSTEM, Grant, Party, Transit
 from workflow.errors import GuardFailed, NotFound, NotPermitted, StaleDossier, join_vi
+from workflow.measures import InvalidValue, fold, read_value
 from workflow.permissions import Person
 from workflow.procedures import FALLBACK_APPRAISER, procedure_for
 from workflow.regimes import regime_for
@@ -422,6 +423,16 @@ def _record_assessments(acting: Acting, command: c.RecordAssessments) -> Applied
     if duplicated:
         raise GuardFailed(Action.RECORD_ASSESSMENT, [f"chỉ tiêu {join_vi(duplicated)} được ghi hai lần"])
     ids = {entry.code: _indicator(acting, entry.code) for entry in command.entries}
+    invalid = []
+    for entry in command.entries:
+        if entry.value is not None and entry.value.strip():
+            ref = acting.context.by_code[entry.code]
+            try:
+                read_value(ref.measure, entry.value, ref.answers, code=entry.code)
+            except InvalidValue as exc:
+                invalid.append(str(exc))
+    if invalid:
+        raise GuardFailed(Action.RECORD_ASSESSMENT, invalid)
     existing = acting.context.assessments
     changes = []
     last: Assessment | None = None
@@ -480,12 +491,29 @@ def _attach_evidence(acting: Acting, command: c.AttachEvidence) -> Applied:
     return Applied(payload, record=evidence)
 
 
+def outstanding_field_code(criteria_set: CriteriaSet, chosen: str, action: str) -> str:
+    """The code of the outstanding field (lĩnh vực nổi trội) chosen from the set's list, by code or by name;
+    anything outside the list is refused, naming the list."""
+    fields = criteria_set.outstanding_fields or []
+    for field_spec in fields:
+        if fold(chosen) in (fold(str(field_spec["code"])), fold(str(field_spec["name"]))):
+            return str(field_spec["code"])
+    if not fields:
+        raise GuardFailed(action, [f"bộ tiêu chí {criteria_set.label} không có lĩnh vực nổi trội để chọn"])
+    names = ", ".join(str(field_spec["name"]) for field_spec in fields)
+    message = f"lĩnh vực nổi trội “{chosen}” không có trong danh sách của bộ {criteria_set.label} ({names})"
+    raise GuardFailed(action, [message])
+
+
 @handles(c.RecordModelConditions)
 def _record_model_conditions(acting: Acting, command: c.RecordModelConditions) -> Applied:
     if command.income_per_capita < 0 or command.advanced_income_level <= 0 or command.smart_hamlet_models < 0:
         raise GuardFailed(
             Action.RECORD_MODEL_CONDITIONS, ["thu nhập, mức thu nhập xã nâng cao và số mô hình phải là số dương"]
         )
+    field_code = outstanding_field_code(
+        acting.dossier.criteria_set, command.outstanding_field, Action.RECORD_MODEL_CONDITIONS
+    )
     declared = acting.context.model_conditions
     if declared is None:
         declared = ModelConditions(dossier_id=acting.dossier.id, updated_at=acting.now)
@@ -495,13 +523,13 @@ def _record_model_conditions(acting: Acting, command: c.RecordModelConditions) -
     declared.smart_hamlet_models = command.smart_hamlet_models
     declared.outstanding_field_met = command.outstanding_field_met
     declared.updated_at = acting.now
-    acting.dossier.outstanding_field = command.outstanding_field
+    acting.dossier.outstanding_field = field_code
     return Applied(
         {
             "income_per_capita": command.income_per_capita,
             "advanced_income_level": command.advanced_income_level,
             "smart_hamlet_models": command.smart_hamlet_models,
-            "outstanding_field": command.outstanding_field,
+            "outstanding_field": field_code,
             "outstanding_field_met": command.outstanding_field_met,
         }
     )
@@ -736,6 +764,11 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
     criteria_set = session.get(CriteriaSet, command.criteria_set_id)
     if criteria_set is None:
         raise NotFound("bộ tiêu chí", command.criteria_set_id)
+    outstanding_field = (
+        outstanding_field_code(criteria_set, command.outstanding_field, Action.REGISTER)
+        if command.outstanding_field
+        else None
+    )
     level = RecognitionLevel(command.level)
     procedure = procedure_for(level)
     today = local_date(now)
@@ -815,7 +848,7 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
         seats=(authority, decider),
         route=route.code,
         regime=regime.code,
-        outstanding_field=command.outstanding_field,
+        outstanding_field=outstanding_field,
     )
     event = record_event(
         DossierContext(session, dossier, actor, now, rules or regime.rules),

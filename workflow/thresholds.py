@@ -23,7 +23,8 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "=": operator.eq,
 }
 _NUMBER = r"(-?\d+(?:[.,]\d+)?)"
-_THRESHOLD = re.compile(rf"^\s*(≥|>=|≤|<=|>|<|=)\s*{_NUMBER}\s*(%?)\s*$")
+#: a comparison with a number, maybe followed by its unit ("≥2 m²/người"); a bare "100%" means reaching it
+_THRESHOLD = re.compile(rf"^\s*(≥|>=|≤|<=|>|<|=)?\s*{_NUMBER}\s*(?:(%)|\s*[^\d\s%][^\d%]*)?\s*$")
 _VALUE = re.compile(rf"^\s*{_NUMBER}\s*(%?)\s*$")
 
 
@@ -52,7 +53,7 @@ def parse_threshold(text: object) -> Threshold | None:
     if found is None:
         return None
     comparison, number, percent = found.groups()
-    return Threshold(comparison, _number(number), percent == "%", str(text).strip())
+    return Threshold(comparison or "≥", _number(number), percent is not None, str(text).strip())
 
 
 def parse_value(text: str | None) -> float | None:
@@ -63,15 +64,24 @@ def parse_value(text: str | None) -> float | None:
     return _number(found.group(1)) if found else None
 
 
-def threshold_of(thresholds: Mapping[str, Any], region: str | None = None, commune_group: str | None = None) -> Any:
-    """The threshold a unit must reach from an indicator's `{"default", "by_region", "by_group"}`: its commune
-    group's (2026-2030), else its region's (2021-2025), else the set's default."""
+def threshold_of(
+    thresholds: Mapping[str, Any],
+    region: str | None = None,
+    commune_group: str | None = None,
+    year: int | None = None,
+) -> Any:
+    """The threshold a unit must reach from an indicator's `{"default", "by_region", "by_group", "by_year"}`:
+    its commune group's (2026-2030), else its region's (2021-2025), else the one of the dossier's year
+    (a target that rises year by year: "Năm 2024 đạt ≥ 75%"), else the set's default."""
     by_group = thresholds.get("by_group") or {}
     if commune_group and commune_group in by_group:
         return by_group[commune_group]
     by_region = thresholds.get("by_region") or {}
     if region and region in by_region:
         return by_region[region]
+    by_year = thresholds.get("by_year") or {}
+    if year is not None and str(year) in by_year:
+        return by_year[str(year)]
     return thresholds.get("default")
 
 

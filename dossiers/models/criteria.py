@@ -103,8 +103,11 @@ class Indicator(Base):
     name: Mapped[str] = mapped_column(Text)
     measure: Mapped[Measure] = mapped_column(String(20))
     unit_of_measure: Mapped[str | None] = mapped_column(String(40))
-    #: {"default": ..., "by_region": {"TDMNPB": ...}, "by_group": {"nhom-3": ...}}; values are display text
+    #: {"default": ..., "by_region": {"TDMNPB": ...}, "by_group": {"nhom-3": ...}, "by_year": {"2024": ...},
+    #: "source": ..., "confidence": ...}; values are display text ("≥ 65%", "Đạt")
     thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: a text measure's allowed answers (empty: any text)
+    answers: Mapped[list[Any] | None] = mapped_column()
     #: the evidence a commune must attach
     evidence: Mapped[list[Any]] = mapped_column(default=list)
     source: Mapped[str | None] = mapped_column(String(300))
@@ -115,6 +118,19 @@ class Indicator(Base):
 
     criterion: Mapped[Criterion] = relationship(back_populates="indicators")
 
-    def threshold_for(self, region: str | None = None, commune_group: str | None = None) -> Any:
-        """The threshold a unit of this region / commune group must reach."""
-        return threshold_of(self.thresholds or {}, region, commune_group)
+    def threshold_for(
+        self, region: str | None = None, commune_group: str | None = None, year: int | None = None
+    ) -> Any:
+        """The threshold a unit of this region / commune group must reach in `year`."""
+        return threshold_of(self.thresholds or {}, region, commune_group, year)
+
+    @property
+    def threshold_source(self) -> str | None:
+        """Where the thresholds come from, when the set names it apart from the indicator's source."""
+        source = (self.thresholds or {}).get("source")
+        return str(source) if source else None
+
+    @property
+    def threshold_confidence(self) -> str | None:
+        confidence = (self.thresholds or {}).get("confidence")
+        return str(confidence) if confidence else None

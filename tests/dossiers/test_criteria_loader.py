@@ -468,3 +468,47 @@ def test_prerequisite_cycles_and_conflicting_duplicates_in_a_batch_are_refused(
     with pytest.raises(CriteriaFileError, match=r"second\.yaml:2:1: version: .*first\.yaml in the same batch"):
         load_criteria_files(session, [first, second], now)
     assert _counts(session) == before
+
+
+def test_thresholds_by_year_with_source_and_answers_load(session: Session, now: dt.datetime, tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        '        unit: "%"\n',
+        '        unit: "%"\n'
+        "        thresholds:\n"
+        '          default: "≥ 70%"\n'
+        '          by_year: {"2024": "≥ 75%"}\n'
+        '          source: "Kế hoạch thử 2024"\n'
+        "          confidence: medium\n",
+    ).replace(
+        '      - code: "2"\n        name: "Giao thông"\n        measure: yes_no\n',
+        '      - code: "2"\n        name: "Giao thông"\n        measure: text\n'
+        '        answers: ["Đơn vị tiên tiến", "Hoàn thành nhiệm vụ"]\n'
+        '        thresholds: {default: "Đơn vị tiên tiến"}\n',
+    )
+    loaded = load_criteria_file(session, _write(tmp_path, "year.yaml", text), now).criteria_set
+    by_code = {indicator.code: indicator for indicator in loaded.indicators()}
+    assert by_code["1.2"].threshold_for(None, None, 2024) == "≥ 75%"
+    assert by_code["1.2"].threshold_for(None, None, 2025) == "≥ 70%"
+    assert (by_code["1.2"].threshold_source, by_code["1.2"].threshold_confidence) == ("Kế hoạch thử 2024", "medium")
+    assert by_code["2"].answers == ["Đơn vị tiên tiến", "Hoàn thành nhiệm vụ"]
+    assert by_code["1.1"].answers is None
+
+
+def test_thresholds_the_measure_cannot_take_are_refused(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        '        unit: "%"\n',
+        '        unit: "%"\n        thresholds: {default: "≥ 70", by_year: {"2019": "≥ 75%"}}\n',
+    ).replace(
+        '        name: "Chỉ tiêu 1.1"\n        measure: yes_no\n',
+        '        name: "Chỉ tiêu 1.1"\n        measure: yes_no\n        answers: ["A"]\n'
+        '        thresholds: {default: "≥ 5"}\n',
+    )
+    with pytest.raises(CriteriaFileError) as caught:
+        parse_criteria_file(_write(tmp_path, "bad-thresholds.yaml", text))
+    messages = [f"{problem.key_path}: {problem.message}" for problem in caught.value.problems]
+    assert messages == [
+        "criteria[0].indicators[0].answers: answers are for a text measure, not yes_no",
+        "criteria[0].indicators[0].thresholds.default: '≥ 5': a yes_no threshold is 'Đạt', 'Có' or 'Không'",
+        "criteria[0].indicators[1].thresholds.default: '≥ 70': a percentage threshold needs '%'",
+        "criteria[0].indicators[1].thresholds.by_year.2019: '2019' is not a year of the set's period 2021-2025",
+    ]

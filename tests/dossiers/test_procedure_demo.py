@@ -78,7 +78,7 @@ def prepare_and_submit(
     ).opened()
     handle(session, users[coordinator], at(now, 1), c.ConfirmRegistration(dossier_id=dossier.id))
     for indicator in dossier.criteria_set.indicators():
-        entry = c.AssessmentEntry(indicator.code, met=True, value="Đạt")
+        entry = c.AssessmentEntry(indicator.code, met=True)
         handle(session, users[officer], at(now, 2), c.RecordAssessments(dossier_id=dossier.id, entries=(entry,)))
     handle(session, users[officer], at(now, 3), c.FinishSelfAssessment(dossier_id=dossier.id))
     day = at(now, 4).date()

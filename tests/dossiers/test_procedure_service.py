@@ -184,7 +184,9 @@ def test_returns_make_one_consolidated_request_and_resubmission_reopens_only_tho
         session,
         world.user("xa"),
         later(now, 1),
-        c.RecordAssessments(dossier_id=dossier.id, entries=(c.AssessmentEntry("17.3", met=True, value="đã bổ sung"),)),
+        c.RecordAssessments(
+            dossier_id=dossier.id, entries=(c.AssessmentEntry("17.3", met=True, value="Có", note="đã bổ sung"),)
+        ),
     )
     with pytest.raises(NotPermitted):
         handle(session, world.user("phong.tn-mt"), later(now, 2), c.Resubmit(dossier_id=dossier.id))
@@ -223,7 +225,9 @@ def test_a_change_after_approval_reopens_the_approving_task(session: Session, wo
         session,
         world.user("xa"),
         later(now, 1),
-        c.RecordAssessments(dossier_id=dossier.id, entries=(c.AssessmentEntry("1", met=True, value="sửa số liệu"),)),
+        c.RecordAssessments(
+            dossier_id=dossier.id, entries=(c.AssessmentEntry("1", met=True, value="Có", note="sửa số liệu"),)
+        ),
     )
     event = handle(session, world.user("xa"), later(now, 2), c.Resubmit(dossier_id=dossier.id)).event
     assert event is not None
@@ -288,7 +292,7 @@ def test_a_bulk_self_assessment_is_one_event_listing_every_change(session: Sessi
         c.RecordAssessments(
             dossier_id=dossier.id,
             entries=(
-                c.AssessmentEntry("17.3", met=False, value="60 %"),
+                c.AssessmentEntry("17.3", met=False, value="Không"),
                 c.AssessmentEntry("17.8", met=True, value="Có", note="Biên bản"),
             ),
         ),
@@ -303,8 +307,8 @@ def test_a_bulk_self_assessment_is_one_event_listing_every_change(session: Sessi
         c.RecordAssessments(
             dossier_id=dossier.id,
             entries=(
-                c.AssessmentEntry("17.1", met=True, value="95 %"),
-                c.AssessmentEntry("17.3", met=True, value="85 %", note="Đã bổ sung"),
+                c.AssessmentEntry("17.1", met=True, value="Có"),
+                c.AssessmentEntry("17.3", met=True, value="Có", note="Đã bổ sung"),
                 c.AssessmentEntry("17.8", met=True, value="Có", note="Biên bản"),
             ),
             comment="Tiêu chí 17",
@@ -317,11 +321,11 @@ def test_a_bulk_self_assessment_is_one_event_listing_every_change(session: Sessi
     assert (event.action, event.actor_id, event.comment) == ("record_assessment", world.user("xa").id, "Tiêu chí 17")
     assert event.payload["indicators"] == ["17.1", "17.3", "17.8"]
     assert event.payload["changes"] == [
-        {"indicator": "17.1", "old": None, "new": {"met": True, "value": "95 %", "note": None}},
+        {"indicator": "17.1", "old": None, "new": {"met": True, "value": "Có", "note": None}},
         {
             "indicator": "17.3",
-            "old": {"met": False, "value": "60 %", "note": None},
-            "new": {"met": True, "value": "85 %", "note": "Đã bổ sung"},
+            "old": {"met": False, "value": "Không", "note": None},
+            "new": {"met": True, "value": "Có", "note": "Đã bổ sung"},
         },
     ]
     rows = {
@@ -329,8 +333,8 @@ def test_a_bulk_self_assessment_is_one_event_listing_every_change(session: Sessi
         for a in session.scalars(select(Assessment).where(Assessment.dossier_id == dossier.id))
     }
     assert rows == {
-        "17.1": (True, "95 %", None, later(BEFORE, 3)),
-        "17.3": (True, "85 %", "Đã bổ sung", later(BEFORE, 3)),
+        "17.1": (True, "Có", None, later(BEFORE, 3)),
+        "17.3": (True, "Có", "Đã bổ sung", later(BEFORE, 3)),
         "17.8": (True, "Có", "Biên bản", later(BEFORE, 3)),
     }
     assert isinstance(outcome.record, Assessment) and outcome.record.indicator.code == "17.8"
@@ -360,7 +364,7 @@ def test_a_bulk_self_assessment_with_a_bad_entry_writes_nothing(
         session,
         world.user("xa"),
         later(BEFORE, 2),
-        c.RecordAssessments(dossier_id=dossier.id, entries=(c.AssessmentEntry("17.1", met=False, value="50 %"),)),
+        c.RecordAssessments(dossier_id=dossier.id, entries=(c.AssessmentEntry("17.1", met=False, value="Không"),)),
     )
     session.flush()
     version, count = dossier.version, len(events_of(session, dossier))
@@ -385,7 +389,7 @@ def test_a_bulk_self_assessment_with_a_bad_entry_writes_nothing(
     # nothing pending, nothing flushed: no row, no event, no new version
     assert not session.new and not [o for o in session.dirty if session.is_modified(o)]
     session.flush()
-    assert stored() == before == [("17.1", False, "50 %")]
+    assert stored() == before == [("17.1", False, "Không")]
     assert (dossier.version, len(events_of(session, dossier))) == (version, count)
 
 

@@ -18,6 +18,7 @@ from dossiers.models import Assessment, AuditEvent, Criterion
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in
 from web.workspace.xlsx_import import UnreadableWorkbookError, read_assessments
+from workflow.measures import value_meeting
 
 
 @pytest.fixture(autouse=True)
@@ -106,13 +107,22 @@ def test_a_preview_saves_nothing_and_the_confirmation_saves_in_one_request(
     assert 'id="form-import-confirm"' not in text
     assert _counts(session, dossier_id) == before
 
-    rows = [(n, code, f"Kết quả {code}", "Đạt", "") for n, code in enumerate(codes, start=1)]
+    # each value in its indicator's measure (a yes/no, a percentage, …), reaching the unit's threshold
+    unit = dossier.unit
+    values = {
+        i.code: value_meeting(
+            i.measure, i.threshold_for(unit.region, unit.commune_group, dossier.year), i.answers or ()
+        )
+        or f"Kết quả {i.code}"
+        for i in last.indicators
+    }
+    rows = [(n, code, values[code], "Đạt", "") for n, code in enumerate(codes, start=1)]
     good = _upload(client, dossier_id, workbook(rows))
     assert good.status_code == 200
     form = form_html(good.get_data(as_text=True), "form-import-confirm")
     assert _counts(session, dossier_id) == before
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
-    assert all(fields[f"met:{code}"] == "1" and fields[f"value:{code}"] == f"Kết quả {code}" for code in codes)
+    assert all(fields[f"met:{code}"] == "1" and fields[f"value:{code}"] == values[code] for code in codes)
     saved = client.post(f"/ho-so/{dossier_id}/tu-danh-gia/bang", data=fields)
     assert saved.status_code == 302
     events, assessed = _counts(session, dossier_id)

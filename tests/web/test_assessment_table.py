@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dossiers.models import Assessment, AuditEvent, Criterion
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import ACTING_AT, form_html, fresh, sign_in, version_in
+from workflow.measures import value_meeting
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +43,17 @@ def test_a_whole_criterion_is_saved_in_one_request(
     before = _events(session, dossier_id)
 
     data = {"version": str(version_in(page, f"form-criterion-{last.number}")), "criterion": str(last.number)}
+    unit = dossier.unit
+    # each value in its indicator's measure (a yes/no, a percentage, …), reaching the unit's threshold
+    values = {
+        i.code: value_meeting(
+            i.measure, i.threshold_for(unit.region, unit.commune_group, dossier.year), i.answers or ()
+        )
+        or ""
+        for i in last.indicators
+    }
     for code in codes:
-        data |= {f"met:{code}": "1", f"value:{code}": f"Đạt ({code})", f"note:{code}": ""}
+        data |= {f"met:{code}": "1", f"value:{code}": values[code], f"note:{code}": f"ghi chú {code}"}
     # a row of another criterion in the same form is not part of this save
     other = criteria[0].indicators[0].code
     data |= {f"met:{other}": "0", f"value:{other}": "đổi"}
@@ -64,10 +74,10 @@ def test_a_whole_criterion_is_saved_in_one_request(
             Assessment.dossier_id == dossier_id, Assessment.indicator_id == criteria[0].indicators[0].id
         )
     ).one()
-    assert unchanged.met is True and unchanged.value == "Đạt"
+    assert unchanged.met is True and unchanged.value != "đổi"
     # the audit log on the page shows the values entered
     page = client.get(f"/ho-so/{dossier_id}").get_data(as_text=True)
-    assert f"{codes[0]}: chưa đánh giá → Đạt ({codes[0]}) (đạt)" in page
+    assert f"{codes[0]}: chưa đánh giá → {values[codes[0]]} (đạt)" in page
 
 
 def test_the_whole_table_in_one_request_and_a_bad_row_keeps_what_was_typed(

@@ -86,7 +86,27 @@ def test_list_shows_the_commune_ntm_set_with_every_indicator_code(runner: FlaskC
     result = runner.invoke(args=["criteria", "list", "--set", "xa-ntm-2021"])
 
     assert result.exit_code == 0, result.output
-    assert result.output == COMMUNE_NTM_LIST
+    lines = result.output.splitlines(keepends=True)
+    assert "".join(line for line in lines if not line.startswith("     ")) == COMMUNE_NTM_LIST
+    # under each criterion, each indicator with its measure and thresholds with their source
+    assert "     17.2 · Tỷ lệ (%) · ngưỡng: 100% · nguồn: " in result.output
+    assert "     1.1 · Có/Không · ngưỡng: Đạt · nguồn: " in result.output
+    assert sum(1 for line in lines if line.startswith("     ")) == 59
+
+
+def test_list_shows_the_thresholds_the_seeds_give_with_their_source_and_year(runner: FlaskCliRunner) -> None:
+    assert runner.invoke(args=["criteria", "load-builtin"]).exit_code == 0
+
+    result = runner.invoke(args=["criteria", "list", "--set", "xa-ntm-nang-cao-2021"])
+
+    assert result.exit_code == 0, result.output
+    online = next(line for line in result.output.splitlines() if line.startswith("     15.1 "))
+    assert online.startswith("     15.1 · Tỷ lệ (%) · ngưỡng: năm 2024: ≥ 75% · nguồn: Seed 000 (Kế hoạch NTM nâng cao")
+    assert online.endswith("tin cậy thấp")
+    water = next(line for line in result.output.splitlines() if line.startswith("     18.1 "))
+    assert "ngưỡng: DBSH: ≥ 65% · nguồn: Seed 000" in water
+    unknown = next(line for line in result.output.splitlines() if line.startswith("     17.9 "))
+    assert unknown == "     17.9 · Có/Không · ngưỡng: chưa có — xã tự đánh giá, phòng phụ trách thẩm tra"
 
 
 def test_list_without_filter_shows_every_set_and_filters_by_version(runner: FlaskCliRunner) -> None:
@@ -116,7 +136,7 @@ def test_load_a_file_then_show_it(runner: FlaskCliRunner, tmp_path: Path) -> Non
     assert loaded.output == f"Đã nạp thu-nghiem v1 (1 tiêu chí, 1 chỉ tiêu) từ {path}\n"
     assert shown.exit_code == 0, shown.output
     assert "1. Giao thông — tin cậy thấp" in shown.output
-    assert "đo: đạt/không đạt · ngưỡng: chưa có · tin cậy thấp, tái dựng" in shown.output
+    assert "đo: Có/Không · ngưỡng: chưa có · tin cậy thấp, tái dựng" in shown.output
     assert runner.invoke(args=["criteria", "show", "khong-co"]).exit_code == 1
 
 

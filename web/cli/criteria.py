@@ -17,8 +17,9 @@ from dossiers.criteria_loader import (
     list_criteria_sets,
     load_criteria_files,
 )
-from dossiers.models import CriteriaSet
+from dossiers.models import CriteriaSet, Indicator
 from web.session import session_scope
+from workflow.measures import MEASURE_LABELS
 from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, Confidence, Measure, RecognitionLevel
 
 CONFIDENCE_LABELS: dict[str, str] = {
@@ -26,14 +27,6 @@ CONFIDENCE_LABELS: dict[str, str] = {
     Confidence.HIGH: "tin cậy cao",
     Confidence.MEDIUM: "tin cậy trung bình",
     Confidence.LOW: "tin cậy thấp",
-}
-
-MEASURE_LABELS: dict[str, str] = {
-    Measure.YES_NO: "đạt/không đạt",
-    Measure.PERCENTAGE: "tỷ lệ",
-    Measure.NUMBER: "số lượng",
-    Measure.MONEY: "số tiền",
-    Measure.TEXT: "mô tả",
 }
 
 
@@ -85,7 +78,8 @@ def _result_line(result: LoadResult) -> str:
 @click.option("--set", "set_code", help="Chỉ bộ có mã này, ví dụ xa-ntm-2021.")
 @click.option("--version", type=int, help="Chỉ phiên bản này.")
 def list_sets(set_code: str | None, version: int | None) -> None:
-    """Liệt kê các bộ tiêu chí đã nạp, mỗi tiêu chí một dòng với mã các chỉ tiêu."""
+    """Liệt kê các bộ tiêu chí đã nạp: mỗi tiêu chí một dòng với mã các chỉ tiêu, rồi từng chỉ tiêu với cách đo,
+    ngưỡng (theo vùng, nhóm xã, năm) và nguồn của ngưỡng."""
     with session_scope() as session:
         found = list_criteria_sets(session, set_code, version)
         if not found:
@@ -101,6 +95,8 @@ def list_sets(set_code: str | None, version: int | None) -> None:
                 key = " [then chốt]" if criterion.is_key else ""
                 codes = ", ".join(indicator.code for indicator in criterion.indicators)
                 click.echo(f"  {criterion.number}. {criterion.name}{key}: {codes}")
+                for indicator in criterion.indicators:
+                    click.echo(f"     {indicator.code} · {_measure(indicator)} · {_threshold_line(indicator)}")
 
 
 @criteria.command("show")
@@ -140,7 +136,7 @@ def show(code: str, version: int | None) -> None:
                 flag = ", tái dựng" if indicator.reconstructed else ""
                 click.echo(f"   {indicator.code}  {indicator.name}")
                 unit = f" ({indicator.unit_of_measure})" if indicator.unit_of_measure else ""
-                measure = MEASURE_LABELS.get(indicator.measure, indicator.measure)
+                measure = MEASURE_LABELS[Measure(indicator.measure)]
                 click.echo(
                     f"         đo: {measure}{unit} · ngưỡng: {_thresholds(indicator.thresholds)}"
                     f" · {_confidence(indicator.confidence)}{flag}"
@@ -176,11 +172,31 @@ def _confidence(value: str) -> str:
 
 def _thresholds(thresholds: dict[str, object]) -> str:
     parts = [str(thresholds["default"])] if thresholds.get("default") is not None else []
-    for sub_key in ("by_region", "by_group"):
+    for sub_key, prefix in (("by_region", ""), ("by_group", ""), ("by_year", "năm ")):
         values = thresholds.get(sub_key)
         if isinstance(values, dict):
-            parts.extend(f"{name}: {value}" for name, value in values.items() if value is not None)
+            parts.extend(f"{prefix}{name}: {value}" for name, value in values.items() if value is not None)
     return "; ".join(parts) if parts else "chưa có"
+
+
+def _measure(indicator: Indicator) -> str:
+    measure = MEASURE_LABELS[Measure(indicator.measure)]
+    unit = indicator.unit_of_measure
+    text = f"{measure} ({unit})" if unit and unit != "%" else measure
+    if indicator.answers:
+        text += f" [{' / '.join(indicator.answers)}]"
+    return text
+
+
+def _threshold_line(indicator: Indicator) -> str:
+    """Its thresholds with their source and confidence, or that it stays a judgement."""
+    thresholds = indicator.thresholds or {}
+    shown = _thresholds(thresholds)
+    if shown == "chưa có":
+        return "ngưỡng: chưa có — xã tự đánh giá, phòng phụ trách thẩm tra"
+    source = indicator.threshold_source or indicator.source or indicator.criterion.criteria_set.legal_source
+    confidence = _confidence(indicator.threshold_confidence or indicator.confidence)
+    return f"ngưỡng: {shown} · nguồn: {source} · {confidence}"
 
 
 COMMANDS = [criteria]

@@ -45,6 +45,7 @@ from workflow.actions import APPRAISAL_ACTIONS, Action
 from workflow.calendar import local_date
 from workflow.diagram import edges
 from workflow.engine import Party, Procedure
+from workflow.measures import MEASURE_LABELS, met_label, verdict
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
 from workflow.regimes import regime_for
 from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
@@ -53,6 +54,7 @@ from workflow.vocabulary import (
     RECOGNITION_LEVEL_LABELS,
     ROLE_LABELS,
     DossierKind,
+    Measure,
     RecognitionLevel,
     Role,
     UnitKind,
@@ -107,6 +109,15 @@ def role_label(role: str | None) -> str:
 
 # --- the dossier page ------------------------------------------------------------------------------
 
+#: what the value field of a measure takes
+VALUE_HINTS: dict[Measure, str] = {
+    Measure.YES_NO: "Có / Không",
+    Measure.PERCENTAGE: "0–100 %",
+    Measure.NUMBER: "số nguyên",
+    Measure.MONEY: "số tiền",
+    Measure.TEXT: "câu trả lời",
+}
+
 
 @dataclass
 class IndicatorRow:
@@ -118,6 +129,31 @@ class IndicatorRow:
     owners: list[str]
     #: (task label, decision label, reason) for each task holding the indicator
     appraisal: list[tuple[str, str, str | None]]
+    #: the engine's "met" from the value and the unit's threshold; None: stays the commune's judgement
+    measured: bool | None = None
+
+    @property
+    def measure_label(self) -> str:
+        label = MEASURE_LABELS[Measure(self.indicator.measure)]
+        unit = self.indicator.unit_of_measure
+        return f"{label}, {unit}" if unit and unit != "%" else label
+
+    @property
+    def hint(self) -> str:
+        """What the value field takes, in the measure's type."""
+        measure = Measure(self.indicator.measure)
+        if measure is Measure.TEXT and self.indicator.answers:
+            return " / ".join(self.indicator.answers)
+        return VALUE_HINTS[measure]
+
+    @property
+    def disagrees(self) -> bool:
+        """The commune's own judgement differs from what the engine computed."""
+        return self.measured is not None and self.met is not None and self.met != self.measured
+
+    @property
+    def measured_label(self) -> str:
+        return met_label(self.measured)
 
 
 @dataclass
@@ -374,7 +410,16 @@ def dossier_page(context: DossierContext) -> DossierPage:
             rows=[
                 IndicatorRow(
                     indicator=indicator,
-                    threshold=indicator.threshold_for(unit.region, unit.commune_group),
+                    threshold=indicator.threshold_for(unit.region, unit.commune_group, dossier.year),
+                    measured=verdict(
+                        indicator.measure,
+                        indicator.thresholds or {},
+                        assessments[indicator.id].value if indicator.id in assessments else None,
+                        answers=indicator.answers or (),
+                        region=unit.region,
+                        commune_group=unit.commune_group,
+                        year=dossier.year,
+                    ),
                     value=assessments[indicator.id].value if indicator.id in assessments else None,
                     met=assessments[indicator.id].met if indicator.id in assessments else None,
                     note=assessments[indicator.id].note if indicator.id in assessments else None,
