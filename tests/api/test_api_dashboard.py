@@ -11,14 +11,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from dossiers.models import Unit, User
 from tests.api.helpers import Caller, token_for
 from tests.demo_database import DemoWorld
 from tests.web.test_dashboard import page_figures, workbook_figures
+from tests.web.test_query_counts import DASHBOARD_LIMIT, grow
 from tests.web.workspace_demo import ACTING_AT, sign_in
 from web.dashboard import xlsx
 
@@ -77,6 +80,9 @@ def test_the_api_shows_the_figures_of_the_page_and_the_export(
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["area"]["id"] == area_id and body["year"] == YEAR and body["level"] == "commune-ntm"
+    # the answer fits the schema the OpenAPI document publishes for it
+    spec = api_app.test_client().get("/api/openapi.json").get_json()
+    Draft202012Validator({"$ref": "#/components/schemas/Dashboard", "components": spec["components"]}).validate(body)
 
     sign_in(client, username)
     html = client.get(f"/bang-theo-doi?nam={YEAR}").get_data(as_text=True)
@@ -204,3 +210,35 @@ def test_the_spec_documents_the_dashboard(app: Flask) -> None:
         "$ref": "#/components/schemas/Dashboard"
     }
     assert "awaiting_decision" in spec["components"]["schemas"]["Dashboard"]["required"]
+
+
+def count_api_queries(connection: Connection, who: Caller, path: str) -> tuple[int, dict[str, Any]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        response = who.get(path)
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return len(statements), body
+
+
+def test_the_dashboard_does_not_grow_in_queries_with_the_data(
+    api_app: Flask, connection: Connection, session: Session, demo_world: DemoWorld
+) -> None:
+    callers = [caller_for(api_app, session, name) for name in ("dieuphoi.thachan", "chutich.caobang")]
+    path = f"/api/v1/dashboard?year={YEAR}"
+    for who in callers:  # the first call stamps the token's last use (an UPDATE); later ones at the same clock do not
+        assert who.get(path).status_code == 200
+    small = [count_api_queries(connection, who, path) for who in callers]
+    grow(session, demo_world, 12)
+    large = [count_api_queries(connection, who, path) for who in callers]
+    assert [count for count, _ in large] == [count for count, _ in small]
+    assert all(len(lb["communes"]) == len(sb["communes"]) + 12 for (_, sb), (_, lb) in zip(small, large, strict=True))
+    assert all(count <= DASHBOARD_LIMIT for count, _ in small), small
