@@ -1,6 +1,5 @@
 """Reference data and lists over the API: the caller, units, criteria sets, ownership tables, a department's
-appraisal decisions, obligations and deadlines. (The dashboard figures are not here yet: they are being
-built in the domain and will be exposed from there.)"""
+appraisal decisions, obligations and deadlines. (The dashboard figures are `web.api.dashboard`.)"""
 
 from __future__ import annotations
 
@@ -276,7 +275,7 @@ def department_decisions(
 # --- obligations and deadlines --------------------------------------------------------------------------
 
 
-def _obligation(o: Obligation) -> dict[str, Any]:
+def obligation_body(o: Obligation) -> dict[str, Any]:
     return {
         "key": o.key,
         "title": o.title,
@@ -315,4 +314,4 @@ def obligations(page: int, per_page: int, year: int, unit_id: int | None = None)
         for o in open_obligations(session, years=[year], calendar=calendar, today=today, within=root):
             found.setdefault(o.key, o)
     ordered = sorted(found.values(), key=lambda o: (o.last_day, o.rule.code, o.key))
-    return _page([_obligation(o) for o in ordered], page, per_page)
+    return _page([obligation_body(o) for o in ordered], page, per_page)

@@ -13,6 +13,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from dossiers.dashboard import MATRIX_LEVELS, CriterionStatus
+from notifications.dashboard import COMING_DAYS
 from web.workspace.schemas import REGISTRABLE_LEVELS
 from workflow.actions import Action
 from workflow.rules import CONDITION_LABELS
@@ -557,3 +559,135 @@ class ObligationSchema(Schema):
 
 class ObligationPageSchema(PageSchema):
     items = fields.List(fields.Nested(ObligationSchema), required=True)
+
+
+# --- the dashboard ------------------------------------------------------------------------------------------
+
+
+class DashboardQuery(Strict):
+    unit_id = QueryId(
+        metadata={"description": "the area: a district or province the caller oversees (their first when omitted)"}
+    )
+    year = QueryInt(minimum=2000, maximum=2100, metadata={"description": "the current year when omitted"})
+    level = Choice(MATRIX_LEVELS, metadata={"description": "the level the matrix shows (commune-ntm when omitted)"})
+
+
+class DashboardAreaSchema(UnitRefSchema):
+    code = fields.String(allow_none=True, required=True)
+    label = fields.String(required=True)
+
+
+class FigureSchema(Schema):
+    key = fields.String(required=True, metadata={"description": "stable name, as on the page and in the export"})
+    label = fields.String(required=True)
+    value = fields.Float(allow_none=True, required=True)
+
+
+class TargetSchema(Schema):
+    value = fields.Float(required=True)
+    source = fields.String(required=True)
+    confidence = fields.String(required=True)
+
+
+class MatrixColumnSchema(Schema):
+    number = fields.Integer(required=True)
+    name = fields.String(required=True)
+    communes_met = fields.Integer(required=True, metadata={"description": "communes meeting this criterion"})
+
+
+class CriterionStatusSchema(Schema):
+    number = fields.Integer(required=True)
+    status = Choice(CriterionStatus, required=True)
+
+
+class CommuneRowSchema(Schema):
+    unit_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    dossier_id = fields.Integer(allow_none=True, required=True)
+    state = fields.String(allow_none=True, required=True)
+    state_label = fields.String(required=True)
+    criteria_met = fields.Integer(allow_none=True, required=True, metadata={"description": "null without a dossier"})
+    criteria_total = fields.Integer(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "its dossier owes something past its last day"})
+    statuses = fields.List(fields.Nested(CriterionStatusSchema), required=True)
+
+
+class StateCountSchema(Schema):
+    level = fields.String(required=True)
+    kind = fields.String(required=True)
+    level_label = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class DeadlineSchema(ObligationSchema):
+    period_label = fields.String(required=True)
+    days_left = fields.Integer(required=True, metadata={"description": "negative once the last day passed"})
+    overdue = fields.Boolean(required=True)
+    status = fields.String(required=True)
+    owed_by = fields.String(required=True, metadata={"description": "the unit or department that owes it"})
+    reminded = fields.List(fields.String(), required=True, metadata={"description": "the people reminded"})
+
+
+class TaskSummarySchema(Schema):
+    label = fields.String(required=True)
+    round = fields.Integer(required=True)
+    approved = fields.Integer(required=True)
+    returned = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+
+
+class ConditionSummarySchema(Schema):
+    label = fields.String(required=True)
+    holds = fields.Boolean(allow_none=True, required=True, metadata={"description": "null: not confirmed yet"})
+    department_name = fields.String(required=True)
+
+
+class DecisionSummarySchema(Schema):
+    dossier_id = fields.Integer(required=True)
+    unit = fields.Nested(UnitRefSchema, required=True)
+    level = fields.String(required=True)
+    level_label = fields.String(required=True)
+    kind = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    decider_name = fields.String(required=True)
+    criteria_met = fields.Integer(required=True)
+    criteria_total = fields.Integer(required=True)
+    indicators_approved = fields.Integer(required=True)
+    indicators_returned = fields.Integer(required=True)
+    tasks = fields.List(fields.Nested(TaskSummarySchema), required=True)
+    conditions = fields.List(fields.Nested(ConditionSummarySchema), required=True)
+    households_total = fields.Integer(allow_none=True, required=True)
+    households_reached = fields.Integer(allow_none=True, required=True)
+    households_satisfied = fields.Integer(allow_none=True, required=True)
+    satisfaction = fields.Float(allow_none=True, required=True, metadata={"description": "satisfied / reached"})
+    votes_total = fields.Integer(allow_none=True, required=True)
+    votes_in_favour = fields.Integer(allow_none=True, required=True)
+    vote_share = fields.Float(allow_none=True, required=True, metadata={"description": "in favour / total"})
+
+
+class DashboardSchema(Schema):
+    area = fields.Nested(DashboardAreaSchema, required=True)
+    year = fields.Integer(required=True)
+    level = fields.String(required=True)
+    level_label = fields.String(required=True)
+    today = fields.Date(required=True, metadata={"description": "the day the figures are counted at"})
+    figures = fields.List(
+        fields.Nested(FigureSchema), required=True, metadata={"description": "the headline numbers of the page"}
+    )
+    average_met = fields.Float(
+        allow_none=True, required=True, metadata={"description": "criteria met per commune with a dossier, unrounded"}
+    )
+    target = fields.Nested(TargetSchema, allow_none=True, required=True, metadata={"description": "the plan's aim"})
+    columns = fields.List(fields.Nested(MatrixColumnSchema), required=True, metadata={"description": "criteria"})
+    communes = fields.List(fields.Nested(CommuneRowSchema), required=True, metadata={"description": "matrix rows"})
+    by_state = fields.List(fields.Nested(StateCountSchema), required=True)
+    overdue = fields.List(fields.Nested(DeadlineSchema), required=True)
+    coming = fields.List(
+        fields.Nested(DeadlineSchema),
+        required=True,
+        metadata={"description": f"not overdue, last day within {COMING_DAYS} days"},
+    )
+    awaiting_decision = fields.List(fields.Nested(DecisionSummarySchema), required=True)
