@@ -29,6 +29,7 @@ from dossiers.models.appraisal import task_label
 from dossiers.territory import load_territory, load_territory_below
 from workflow import permissions
 from workflow.calendar import local_date
+from workflow.errors import NotFound, NotPermitted
 from workflow.permissions import Actor, Holding, Person, Seats, TaskSeat
 from workflow.rules import DEFAULT_RULES, Rules
 from workflow.vocabulary import Role
@@ -156,6 +157,27 @@ def overseen_areas(session: Session, actor: Actor, kinds: Collection[str]) -> li
     if not actor.is_admin:
         query = query.where(Unit.id.in_(permissions.overseen_unit_ids(actor)))
     return list(session.scalars(query).all())
+
+
+def overseen_area(
+    session: Session, actor: Actor, unit_id: int | None, kinds: Collection[str]
+) -> tuple[Unit, list[Unit]]:
+    """The area asked for (the first the actor oversees when none is asked) and every area they oversee, with
+    the one asked added. `NotPermitted` when they oversee no area or not that one; `NotFound` when no unit of
+    `kinds` has that id. The dashboard page and the API choose an area through this one rule."""
+    areas = overseen_areas(session, actor, kinds)
+    if not areas:
+        raise NotPermitted("oversee", "không điều phối, chỉ đạo địa bàn nào")
+    if unit_id is None:
+        return areas[0], areas
+    area = session.get(Unit, unit_id)
+    if area is None or area.kind not in kinds:
+        raise NotFound("địa bàn", unit_id)
+    if not permissions.may_oversee(actor, load_territory(session, [area.id]).scope_ids(area.id)):
+        raise NotPermitted("oversee", f"không điều phối, chỉ đạo địa bàn {area.name}")
+    if area not in areas:
+        areas.append(area)
+    return area, areas
 
 
 # --- the seats of dossiers ---------------------------------------------------------------------------

@@ -8,9 +8,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from dossiers.access import load_actor, overseen_areas, unit_scope_ids
+from dossiers.access import load_actor, overseen_area
 from dossiers.dashboard import AREA_KINDS, CommuneRow, DecisionSummary, level_label
-from dossiers.models import Unit
 from notifications.dashboard import Dashboard, Deadline, dashboard, figures
 from notifications.obligations import unit_label
 from web.api import schemas as s
@@ -19,8 +18,8 @@ from web.api.errors import json_error
 from web.api.resources import obligation_body
 from web.clock import request_now
 from web.session import request_session
-from workflow import permissions
 from workflow.calendar import local_date
+from workflow.errors import NotFound, NotPermitted
 from workflow.vocabulary import RecognitionLevel
 
 bp = Blueprint("area-dashboard", __name__, description="Bảng theo dõi của điều phối viên và chủ tịch")
@@ -38,18 +37,12 @@ def read_dashboard(unit_id: int | None = None, year: int | None = None, level: s
     owes them, and the decisions waiting for the chairman with their summary."""
     session, now = request_session(), request_now()
     actor = load_actor(session, api_user(), now)
-    areas = overseen_areas(session, actor, AREA_KINDS)
-    if not areas:
+    try:
+        area, _ = overseen_area(session, actor, unit_id, AREA_KINDS)
+    except NotFound:
+        return json_error(404)
+    except NotPermitted:
         return json_error(403)
-    if unit_id is None:
-        area = areas[0]
-    else:
-        found = session.get(Unit, unit_id)
-        if found is None or found.kind not in AREA_KINDS:
-            return json_error(404)
-        if not permissions.may_oversee(actor, unit_scope_ids(found)):
-            return json_error(403)
-        area = found
     board = dashboard(
         session,
         area,

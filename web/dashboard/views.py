@@ -12,10 +12,9 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from dossiers.access import load_actor, overseen_areas
+from dossiers.access import load_actor, overseen_area
 from dossiers.dashboard import AREA_KINDS, MATRIX_LEVELS, STATUS_LABELS, STATUS_SHORT, level_label
 from dossiers.models import Unit, User
-from dossiers.territory import load_territory
 from notifications.dashboard import COMING_DAYS, Dashboard, dashboard, figures, grouped
 from notifications.obligations import unit_label
 from web.clock import request_now
@@ -25,6 +24,7 @@ from web.session import request_session
 from web.workspace.views import signed_in_user
 from workflow import permissions
 from workflow.calendar import local_date
+from workflow.errors import NotFound, NotPermitted
 from workflow.permissions import Actor
 from workflow.vocabulary import RecognitionLevel, Role
 
@@ -47,23 +47,16 @@ class Choice:
 
 def _choice(session: Session, actor: Actor, now: dt.datetime) -> Choice:
     """The area, year and level asked for; 403 when the person oversees no area (or not the one asked)."""
-    areas = overseen_areas(session, actor, AREA_KINDS)
-    if not areas:
-        abort(403)  # nobody's coordinator or chairman: the page is not theirs, whatever it is asked for
     errors: dict[str, str] = {}
     raw_area = request.args.get("don-vi", "").strip()
-    if raw_area:
-        if not raw_area.isdigit() or not 0 < int(raw_area) < 2**31:
-            abort(404)
-        area = session.get(Unit, int(raw_area))
-        if area is None or area.kind not in AREA_KINDS:
-            abort(404)
-        if not permissions.may_oversee(actor, load_territory(session, [area.id]).scope_ids(area.id)):
-            abort(403)
-        if area not in areas:
-            areas.append(area)
-    else:
-        area = areas[0]
+    # an id no unit has (0) for what is not one: whoever oversees nothing is refused before that is looked at
+    asked = (int(raw_area) if raw_area.isdigit() and 0 < int(raw_area) < 2**31 else 0) if raw_area else None
+    try:
+        area, areas = overseen_area(session, actor, asked, AREA_KINDS)
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)  # nobody's coordinator or chairman, or not of this area: the page is not theirs
     year = local_date(now).year
     raw_year = request.args.get("nam", "").strip()
     if raw_year:
