@@ -38,6 +38,7 @@ from dossiers.models import (
 from dossiers.settings import Settings
 from tests.demo_database import load_demo_database
 from web import create_app
+from workflow.measures import value_meeting
 from workflow.vocabulary import Role, UnitKind
 
 pytestmark = pytest.mark.browser
@@ -236,6 +237,19 @@ def _people(session: Session) -> dict[str, Any]:
     ).all()
     criteria_set = session.scalars(select(CriteriaSet).where(CriteriaSet.code == "xa-ntm-2021")).first()
     assert criteria_set is not None
+    # what the commune types for each indicator: a value in its measure's type that reaches its threshold
+    # (as the demo's communes do: `dossiers.demo_dossiers`)
+    values = {
+        indicator.code: value_meeting(
+            indicator.measure,
+            indicator.threshold_for(commune.region, commune.commune_group, 2025),
+            indicator.answers or (),
+        )
+        or ""  # no threshold known in a number: the commune's judgement alone
+        for criterion in criteria_set.criteria
+        for indicator in criterion.indicators
+    }
+    assert criteria_set is not None
     return {
         "commune": commune,
         "officer": holder(Role.UNIT_OFFICER, commune.id),
@@ -243,6 +257,7 @@ def _people(session: Session) -> dict[str, Any]:
         "coordinator": holder(Role.COORDINATOR, district.id),
         "departments": list(dict.fromkeys(departments)),
         "criteria_set": criteria_set.id,
+        "values": values,
         "holder": holder,
     }
 
@@ -284,7 +299,7 @@ def test_one_commune_dossier_from_registration_to_recognition(browser: Any, serv
         form_id = form.get_attribute("id")
         for select_ in form.locator("select[name^='met:']").all():
             code = (select_.get_attribute("name") or "").removeprefix("met:")
-            form.locator(f"input[name='value:{code}']").fill(f"Đạt theo báo cáo xã ({code})")
+            form.locator(f"input[name='value:{code}']").fill(people["values"][code])
             select_.select_option("1")
         run.save_criterion(str(form_id))
     assert run.page.locator("#tien-do").inner_text() == "19/19 tiêu chí đạt"
@@ -334,7 +349,8 @@ def test_one_commune_dossier_from_registration_to_recognition(browser: Any, serv
     assert "Cần bổ sung: Thiếu biên bản kiểm tra thực tế" in row.inner_text()
     run.photograph("xa-tra-lai")
     form_id = row.locator("xpath=ancestor::form").get_attribute("id")
-    row.locator(f"input[name='value:{returned}']").fill("Đã bổ sung biên bản kiểm tra ngày 10/3/2025")
+    row.locator(f"input[name='value:{returned}']").fill(people["values"][returned])
+    row.locator(f"input[name='note:{returned}']").fill("Đã bổ sung biên bản kiểm tra ngày 10/3/2025")
     run.save_criterion(str(form_id))  # the other forms now carry the dossier's new version
     run.submit("form-resubmit")
     assert run.state() == "Đã nộp, đang thẩm tra"
