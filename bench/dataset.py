@@ -7,7 +7,8 @@ demo's provincial ownership table (tỉnh Cao Bằng, `dossiers/data/ownership/c
 loaded with the project's own loader, then copied department code by department code). Criteria sets
 come from the project's builtin files.
 
-Every xã gets a 2025 commune NTM dossier, spread over the procedure's states. A dossier is written at
+Every xã gets a 2025 commune NTM dossier, spread over the procedure's states (but those left for the
+engine benchmark to register: `undriven_per_province`). A dossier is written at
 its state with the rows the services would have left there (assessments, consultation, appraisal tasks
 and items, supplement request, condition confirmations, recognition) and an audit log the procedure
 replays to that state (`dossiers.handlers.replayed_state`); `version` is what the services' bumps give.
@@ -300,9 +301,17 @@ def _reset_sequences(session: Session, tables: Iterable[Table]) -> None:
         )
 
 
-def build_dataset(session: Session, *, communes: int, provinces: int | None = None, now: dt.datetime = NOW) -> Dataset:
+def build_dataset(
+    session: Session,
+    *,
+    communes: int,
+    provinces: int | None = None,
+    now: dt.datetime = NOW,
+    undriven_per_province: int = 0,
+) -> Dataset:
     """Build the world of `communes` communes (see the module docstring) in the session's transaction;
-    flushes, the caller commits."""
+    flushes, the caller commits. The first `undriven_per_province` xã of each province get no 2025 dossier:
+    the engine benchmark registers and drives theirs (a xã has one commune NTM dossier a year)."""
     started = dt.datetime.now(dt.UTC)
     _skip_foreign_key_triggers(session)
     load_builtin_criteria(session, now)
@@ -432,7 +441,7 @@ def build_dataset(session: Session, *, communes: int, provinces: int | None = No
     serial = 0
     for pcode, rows in communes_of.items():
         xa = [(row, code) for row, code in rows if row["kind"] == UnitKind.COMMUNE.value]
-        for index, (row, code) in enumerate(xa):
+        for index, (row, code) in enumerate(xa[undriven_per_province:]):
             state = STATE_CYCLE[index % len(STATE_CYCLE)]
             states[state] += 1
             _dossier(

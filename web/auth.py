@@ -77,7 +77,9 @@ def _failed(response: Response) -> bool:
 
 
 def _too_many(limit: RequestLimit) -> FlaskResponse:
-    wait = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    # `reset_at` is rounded up a second past the window's end: never say more than the window itself
+    seconds = min(limit.reset_at - time.time(), limit.limit.get_expiry())
+    wait = max(1, math.ceil(seconds / 60))
     message = (
         f"Đăng nhập sai quá nhiều lần. Vì an toàn, vui lòng chờ khoảng {wait} phút rồi thử lại "
         "(hoặc liên hệ quản trị hệ thống để đặt lại mật khẩu)."
