@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.demo import DemoData
-from dossiers.models import ApiCall, ApiToken, Department, Dossier, User
+from dossiers.models import ApiCall, ApiToken, Department, Dossier, Recognition, User
 from dossiers.tokens import secret_hash
 from tests.api.helpers import START, Caller, communes_with_officers, holder, token_for
+from workflow.calendar import local_date
 from workflow.rules import DEFAULT_RULES
 from workflow.vocabulary import Role
 
@@ -179,7 +180,8 @@ def test_commune_dossier_from_registration_to_recognition_through_the_api(
     later(1)
     assert coordinator.act(dossier_id, "forward").status_code == 200
     later(1)
-    recognised = approver.act(dossier_id, "recognise", {"decision_number": "123/QĐ-UBND"})
+    signed = local_date(clock[0]).isoformat()
+    recognised = approver.act(dossier_id, "recognise", {"decision_number": "123/QĐ-UBND", "decision_date": signed})
     assert recognised.status_code == 200, recognised.get_json()
     body = recognised.get_json()
     assert body["state"] == "recognised"
@@ -188,6 +190,8 @@ def test_commune_dossier_from_registration_to_recognition_through_the_api(
     session.expire_all()
     stored = session.get(Dossier, dossier_id)
     assert stored is not None and stored.state == "recognised"
+    recognition = session.scalars(select(Recognition).where(Recognition.dossier_id == dossier_id)).one()
+    assert recognition.decision_number == "123/QĐ-UBND" and recognition.decided_on.isoformat() == signed
     # every call was recorded with the token that made it
     calls = session.scalars(select(ApiCall).where(ApiCall.dossier_id == dossier_id)).all()
     token_ids = set(

@@ -384,7 +384,9 @@ def _command_for(action: str, data: dict[str, Any], dossier_id: int, expected: i
         "on_behalf_of_id": data.get("on_behalf_of_id"),
     }
     if action in c.PLAIN_COMMANDS:
-        return c.plain_command(action, decision_number=data.get("decision_number"), **common)
+        return c.plain_command(
+            action, decision_number=data.get("decision_number"), decided_on=data.get("decision_date"), **common
+        )
     if action == Action.RECORD_POSTING:
         return c.RecordPosting(**common, start=data["start"], end=data["end"], announcements=data["announcements"])
     if action == Action.RECORD_ANNOUNCEMENT:

@@ -372,6 +372,8 @@ class ActionSchema(Strict):
 
 class DecisionSchema(ActionSchema):
     decision_number = Text(max_length=100, allow_none=True, load_default=None)
+    #: the day the decision was signed (recorded on the recognition, as the pages record it)
+    decision_date = Date(allow_none=True, load_default=None)
 
 
 class PeriodSchema(ActionSchema):
