@@ -114,6 +114,27 @@ class Keep(DossierCommand):
     action: ClassVar[Action] = Action.KEEP
 
 
+@dataclass(frozen=True, kw_only=True)
+class AppraiseAtProvince(DossierCommand):
+    """The Sở NN&PTNT's appraisal (thẩm định) passed: the dossier goes to the provincial chairman."""
+
+    action: ClassVar[Action] = Action.APPRAISE_AT_PROVINCE
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestSupplement(DossierCommand):
+    """The Sở NN&PTNT asks the district that forwarded the dossier to supplement it (the comment says what)."""
+
+    action: ClassVar[Action] = Action.REQUEST_SUPPLEMENT
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResubmitToProvince(DossierCommand):
+    """The district sends the supplemented dossier back to the Sở NN&PTNT."""
+
+    action: ClassVar[Action] = Action.RESUBMIT_TO_PROVINCE
+
+
 #: the commands of the actions a page offers as a plain button (a comment, a decision number at most)
 PLAIN_COMMANDS: dict[str, type[DossierCommand]] = {
     command.action: command
@@ -128,6 +149,9 @@ PLAIN_COMMANDS: dict[str, type[DossierCommand]] = {
         Refuse,
         Revoke,
         Keep,
+        AppraiseAtProvince,
+        RequestSupplement,
+        ResubmitToProvince,
     )
 }
 

@@ -59,7 +59,7 @@ from workflow.engine import SYSTEM, Grant, Party, Transit
 from workflow.errors import GuardFailed, NotFound, NotPermitted, StaleDossier, join_vi
 from workflow.measures import InvalidValue, fold, read_value
 from workflow.permissions import Person
-from workflow.procedures import FALLBACK_APPRAISER, procedure_for
+from workflow.procedures import fallback_appraiser, procedure_for
 from workflow.regimes import regime_for
 from workflow.revocation import revocation_finding
 from workflow.routes import route_for
@@ -288,6 +288,10 @@ def _nothing(_acting: Acting, _command: c.DossierCommand) -> Applied:
 
 for _plain in (c.ConfirmRegistration, c.Withdraw, c.FinishSelfAssessment, c.Forward, c.Refuse, c.Keep):
     HANDLERS[_plain] = Handler(_nothing)
+# the provincial appraisal stage: the Sở's finding, its supplement request and the district's answer are the
+# action's comment in the audit log (what to supplement, what was supplemented)
+for _stage in (c.AppraiseAtProvince, c.RequestSupplement, c.ResubmitToProvince):
+    HANDLERS[_stage] = Handler(_nothing)
 
 
 @handles(c.Submit)
@@ -297,7 +301,7 @@ def _submit(acting: Acting, _command: c.Submit) -> Applied:
     context, dossier = acting.context, acting.dossier
     if context.tasks:
         raise GuardFailed(Action.SUBMIT, ["hồ sơ đã có nhiệm vụ thẩm tra"])
-    fallback_role = FALLBACK_APPRAISER[RecognitionLevel(dossier.level)]
+    fallback_role = fallback_appraiser(context.procedure, dossier.level)
     tasks: dict[int | None, AppraisalTask] = {}
     for indicator in context.indicators:
         seats_: list[int | None] = list(context.owners.get(indicator.id, [])) or [None]
@@ -770,13 +774,14 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
         else None
     )
     level = RecognitionLevel(command.level)
-    procedure = procedure_for(level)
     today = local_date(now)
-    route = route_for(level, today)
     territory = load_territory(session, [unit.id])
+    regime = with_province(regime_for(today), unit, command.year, province=territory.province_of(unit.id))
+    # the province's rules may choose a variant of the route (its hamlet model, the Sở's appraisal stage)
+    route = route_for(level, today, regime.routes)
+    procedure = procedure_for(level, DossierKind.RECOGNITION, route.code)
     authority = territory.seat(unit.id, route.authority_kinds, today)
     decider = territory.seat(unit.id, route.decider_kinds, today)
-    regime = with_province(regime_for(today), unit, command.year)
     opened_by = procedure.definition.opened_by
     actor = load_actor(session, user, now)
 
@@ -1038,7 +1043,9 @@ def replayed_state(session: Session, dossier: Dossier) -> str | None:
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.id)
     ).all()
-    return procedure_for(dossier.level, dossier.kind).replay((e.action, e.from_state, e.to_state) for e in events)
+    return procedure_for(dossier.level, dossier.kind, dossier.route).replay(
+        (e.action, e.from_state, e.to_state) for e in events
+    )
 
 
 def supplement_requests(session: Session, dossier: Dossier) -> list[SupplementRequest]:

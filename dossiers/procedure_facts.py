@@ -31,7 +31,7 @@ for _higher, _lower in PREREQUISITES.items():
 
 
 def procedure_of(dossier: Dossier) -> Procedure:
-    return procedure_for(dossier.level, dossier.kind)
+    return procedure_for(dossier.level, dossier.kind, dossier.route)
 
 
 def levels_satisfying(level: RecognitionLevel) -> set[RecognitionLevel]:

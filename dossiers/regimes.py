@@ -27,6 +27,7 @@ from dossiers.access import ancestor_ids
 from dossiers.models import CriteriaSet, Dossier, Unit
 from dossiers.territory import Place, load_territory
 from workflow.regimes import ProvinceFigures, Regime, SetTerms, regime_for_year, regime_named
+from workflow.routes import PROVINCE_ROUTES
 from workflow.rules import CONDITION_LABELS, Rules
 from workflow.vocabulary import Confidence, RecognitionLevel, UnitKind
 
@@ -50,6 +51,19 @@ def _levels(value: Any, where: str) -> tuple[RecognitionLevel, ...]:
         return tuple(RecognitionLevel(v) for v in value or ())
     except ValueError as exc:
         raise RegimeDataError(f"{where}: {exc}") from None
+
+
+def _routes(value: Any, where: str) -> tuple[str, ...]:
+    """The procedure variants a province chose: codes of `workflow.routes.PROVINCE_ROUTES`, at most one per level."""
+    known = {route.code: route for route in PROVINCE_ROUTES}
+    codes = tuple(str(v) for v in value or ())
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise RegimeDataError(f"{where}: không có quy trình «{', '.join(unknown)}»; có: {', '.join(known)}")
+    levels = [level for code in codes for level in known[code].levels]
+    if len(levels) != len(set(levels)):
+        raise RegimeDataError(f"{where}: hai quy trình cho cùng một cấp ({', '.join(codes)})")
+    return codes
 
 
 def parse_figures(text: str, where: str) -> list[ProvinceFigures]:
@@ -97,6 +111,7 @@ def parse_figures(text: str, where: str) -> list[ProvinceFigures]:
             required_conditions=conditions,
             condition_confirmers=confirmers,
             rule_values=dict(entry.get("rules") or {}),
+            routes=_routes(entry.get("routes"), at),
         )
         try:
             figures.apply(regime_named(regime).rules)

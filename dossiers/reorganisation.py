@@ -503,12 +503,12 @@ def _carry_recognitions(
 
 
 def _state_label(dossier: Dossier) -> str:
-    procedure = procedure_for(dossier.level, dossier.kind)
+    procedure = procedure_for(dossier.level, dossier.kind, dossier.route)
     return next((s.label for s in procedure.definition.states if s.name == dossier.state), dossier.state)
 
 
 def _is_final(dossier: Dossier) -> bool:
-    procedure = procedure_for(dossier.level, dossier.kind)
+    procedure = procedure_for(dossier.level, dossier.kind, dossier.route)
     return any(s.final and s.name == dossier.state for s in procedure.definition.states)
 
 

@@ -328,12 +328,12 @@ def _department_obligations(
 
 def _dossier_open(dossier: Dossier, milestone: str) -> bool:
     try:
-        procedure = procedure_for(dossier.level, dossier.kind)
+        procedure = procedure_for(dossier.level, dossier.kind, dossier.route)
     except UnknownProcedure:
         return False
     if dossier.state in procedure.definition.abandoned:
         return False
-    return not milestone_reached(dossier.level, dossier.state, milestone, dossier.kind)
+    return not milestone_reached(dossier.level, dossier.state, milestone, dossier.kind, dossier.route)
 
 
 def _dossier_obligations(
@@ -448,7 +448,7 @@ def _appraisal_obligations(
         if scope is not None and dossier.unit_id not in scope and dossier.authority_unit_id not in scope:
             continue
         try:
-            procedure = procedure_for(dossier.level, dossier.kind)
+            procedure = procedure_for(dossier.level, dossier.kind, dossier.route)
         except UnknownProcedure:
             continue
         chain = territory.authority_chain(dossier.unit_id)

@@ -38,6 +38,11 @@ class Action(StrEnum):
     REFUSE = "refuse"
     REVOKE = "revoke"
     KEEP = "keep"
+    # the provincial appraisal (thẩm định) of a commune dossier a district forwarded, where the province's
+    # rules have that stage (route "commune-via-district-and-province")
+    APPRAISE_AT_PROVINCE = "appraise_at_province"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    RESUBMIT_TO_PROVINCE = "resubmit_to_province"
     # recognitions outside a dossier's procedure
     RECORD_PRIOR_RECOGNITION = "record_prior_recognition"
     RECORD_YEARLY_REASSESSMENT = "record_yearly_reassessment"

@@ -113,6 +113,8 @@ class ProcedureDef:
     abandoned: tuple[str, ...] = ()
     prerequisite: RecognitionLevel | None = None
     legal_basis: str = ""
+    #: the authority's role that appraises indicators no department owns (None: `FALLBACK_APPRAISER` by level)
+    fallback_appraiser: Role | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ on it, and `milestone_reached` answers "submitted" and "complete" for any level 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workflow.actions import Action
 from workflow.engine import (
@@ -47,7 +47,7 @@ from workflow.guards import (
     Guard,
     prerequisite,
 )
-from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
+from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS, PROVINCE_ROUTES
 from workflow.rules import DEFAULT_RULES, Rules, Sourced
 from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, DossierKind, RecognitionLevel, Role, UnitKind
 
@@ -411,12 +411,180 @@ def _build() -> dict[tuple[RecognitionLevel, DossierKind], Procedure]:
 PROCEDURES: dict[tuple[RecognitionLevel, DossierKind], Procedure] = _build()
 
 
+# --- the procedure variants a province's rules choose (routes in `workflow.routes.PROVINCE_ROUTES`) ---------
+
+#: the Sở NN&PTNT (the province's standing agency, whose coordination office holds the coordinator's role):
+#: the coordinator of the deciding province
+PROVINCIAL_APPRAISER = Grant(Role.COORDINATOR, Party.DECIDER)
+
+_S_PROVINCIAL = StateDef(
+    "provincial_appraisal", "Đã trình tỉnh, Sở NN&PTNT đang thẩm định", time_limit="provincial_appraisal_days"
+)
+_S_SUPPLEMENT = StateDef("supplement_requested", "Sở NN&PTNT yêu cầu bổ sung hồ sơ")
+
+
+def with_provincial_appraisal(definition: ProcedureDef) -> ProcedureDef:
+    """A commune procedure with the provincial appraisal (thẩm định) between the district's forwarding and the
+    chairman's decision: appraised → (district forwards) → provincial_appraisal → (Sở thẩm định đạt) → forwarded.
+
+    The Sở's supplement request goes back to the district that forwarded the dossier (seed 003: the Sở "tiếp nhận,
+    hướng dẫn các địa phương hoàn chỉnh hồ sơ thẩm tra, thẩm định"; reference §7.2: the district's proposal carries
+    its appraisal report and the commune's dossier; §7.4: the receiving office guides the submitter once, in
+    writing). Confidence medium: a province that sends it to the commune would need another variant."""
+    forward_guards = next(
+        t.guards for t in definition.transitions if t.action == Action.FORWARD and t.dest == "forwarded"
+    )
+    states: list[StateDef] = []
+    for state in definition.states:
+        states.append(state)
+        if state.name == "appraised":
+            states += [_S_PROVINCIAL, _S_SUPPLEMENT]
+    actions = tuple(
+        ActionDef(Action.FORWARD, "Trình UBND tỉnh (Sở NN&PTNT) thẩm định", a.grants) if a.name == Action.FORWARD else a
+        for a in definition.actions
+    )
+    actions += (
+        ActionDef(
+            Action.APPRAISE_AT_PROVINCE,
+            "Thẩm định đạt (Sở NN&PTNT cùng các sở, ngành), trình Chủ tịch UBND tỉnh công nhận",
+            (PROVINCIAL_APPRAISER,),
+        ),
+        ActionDef(Action.REQUEST_SUPPLEMENT, "Yêu cầu huyện bổ sung hồ sơ, nêu nội dung", (PROVINCIAL_APPRAISER,)),
+        ActionDef(Action.RESUBMIT_TO_PROVINCE, "Nộp lại hồ sơ đã bổ sung lên Sở NN&PTNT", (COORDINATOR,)),
+    )
+    transitions = tuple(
+        TransitionDef(Action.FORWARD, t.sources, "provincial_appraisal", t.guards)
+        if t.action == Action.FORWARD and t.dest == "forwarded"
+        else t
+        for t in definition.transitions
+    )
+    transitions += (
+        TransitionDef(Action.APPRAISE_AT_PROVINCE, ("provincial_appraisal",), "forwarded", forward_guards),
+        TransitionDef(Action.REQUEST_SUPPLEMENT, ("provincial_appraisal",), "supplement_requested", (COMMENT_GIVEN,)),
+        TransitionDef(Action.RESUBMIT_TO_PROVINCE, ("supplement_requested",), "provincial_appraisal"),
+    )
+    return replace(
+        definition,
+        name=f"{definition.name}-provincial-appraisal",
+        states=tuple(states),
+        actions=actions,
+        transitions=transitions,
+        legal_basis=f"{definition.legal_basis}; thẩm định cấp tỉnh theo quy định của tỉnh (seed 003)",
+    )
+
+
+def hamlet_district_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """Hamlets where the district appraises (seed 000, Nam Định): the commune reviews its xóm, tổ dân phố and
+    registers those ready (the district's coordination office confirms, as for communes), the hamlet's dossier is
+    self-assessed, then submitted to the district, whose departments appraise, and the district chairman decides.
+    No commune radio announcement or commune vote. The commune's officer acts for the hamlet through a unit
+    officer's role on it. Only before 1/7/2025 (no district after it)."""
+    extra = _level_guards(level)
+    editable = ("self_assessment", "returned")
+    actions = (
+        ActionDef(Action.CONFIRM_REGISTRATION, "Xác nhận đăng ký xóm, tổ dân phố", (COORDINATOR,)),
+        ActionDef(Action.WITHDRAW, "Rút hồ sơ", (UNIT,)),
+        ActionDef(Action.RECORD_ASSESSMENT, "Ghi kết quả rà soát, đánh giá chỉ tiêu", (UNIT,)),
+        ActionDef(Action.ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
+        ActionDef(Action.SUBMIT, "Trình huyện thẩm định, công nhận", (UNIT,)),
+        *_appraisal_actions((OWNER, COORDINATOR)),
+        ActionDef(Action.RESUBMIT, "Trình lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef(Action.CONFIRM_CONDITION, "Xác nhận điều kiện (nợ đọng XDCB)", (CONFIRMER,)),
+        ActionDef(Action.FORWARD, "Trình Chủ tịch UBND huyện công nhận", (COORDINATOR,)),
+        ActionDef(Action.RECOGNISE, "Quyết định công nhận", (APPROVER,)),
+        ActionDef(Action.REFUSE, "Không công nhận, nêu lý do", (APPROVER,)),
+    )
+    transitions = (
+        TransitionDef(Action.CONFIRM_REGISTRATION, ("registered",), "self_assessment"),
+        TransitionDef(Action.WITHDRAW, ("registered", *editable), "withdrawn"),
+        TransitionDef(Action.RECORD_ASSESSMENT, editable, None),
+        TransitionDef(Action.ATTACH_EVIDENCE, editable, None),
+        TransitionDef(
+            Action.SUBMIT, ("self_assessment",), "under_appraisal", (ALL_ASSESSED, ALL_MET, OWNERSHIP_COMPLETE, *extra)
+        ),
+        *_appraisal_transitions(),
+        TransitionDef(Action.RESUBMIT, ("returned",), "under_appraisal", (ALL_ASSESSED, ALL_MET, *extra)),
+        TransitionDef(Action.CONFIRM_CONDITION, ("under_appraisal", "appraised"), None),
+        TransitionDef(
+            Action.FORWARD, ("appraised",), "forwarded", (ALL_APPROVED, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED)
+        ),
+        TransitionDef(
+            Action.RECOGNISE,
+            ("forwarded",),
+            "recognised",
+            (ALL_APPROVED, ALL_MET, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
+        ),
+        TransitionDef(Action.REFUSE, ("forwarded",), "refused", (COMMENT_GIVEN,)),
+    )
+    return ProcedureDef(
+        name=f"{level.value}-district-appraisal",
+        label=RECOGNITION_LEVEL_LABELS[level],
+        levels=(level,),
+        kind=DossierKind.RECOGNITION,
+        states=(
+            _S_REGISTERED,
+            _S_SELF,
+            _S_APPRAISAL,
+            _S_RETURNED,
+            _S_APPRAISED,
+            _S_FORWARDED,
+            _S_RECOGNISED,
+            _S_REFUSED,
+            _S_WITHDRAWN,
+        ),
+        initial="registered",
+        actions=actions,
+        transitions=transitions,
+        opened_by=(UNIT,),
+        submitted_state="under_appraisal",
+        complete_state="appraised",
+        abandoned=("withdrawn",),
+        prerequisite=PREREQUISITES.get(level),
+        legal_basis="Quy định của tỉnh: xã đăng ký, huyện thẩm định và công nhận (seed 000, Nam Định)",
+        fallback_appraiser=Role.COORDINATOR,
+    )
+
+
+#: route code → how its procedure is built from the level (the variants of `PROVINCE_ROUTES`)
+_VARIANT_BUILDERS = {
+    "commune-via-district-and-province": lambda level: with_provincial_appraisal(commune_recognition(level)),
+    "hamlet-via-district": hamlet_district_recognition,
+}
+
+
+def _build_variants() -> dict[tuple[RecognitionLevel, DossierKind, str], Procedure]:
+    built: dict[tuple[RecognitionLevel, DossierKind, str], Procedure] = {}
+    for route in PROVINCE_ROUTES:
+        for level in route.levels:
+            built[level, DossierKind.RECOGNITION, route.code] = Procedure(_VARIANT_BUILDERS[route.code](level))
+    return built
+
+
+#: (level, kind, route code) → the procedure of a route a province chose; other routes run `PROCEDURES`
+ROUTE_PROCEDURES: dict[tuple[RecognitionLevel, DossierKind, str], Procedure] = _build_variants()
+
+#: every compiled procedure, national and variants: what a stored state or action may belong to
+ALL_PROCEDURES: tuple[Procedure, ...] = (*PROCEDURES.values(), *ROUTE_PROCEDURES.values())
+
+
+def fallback_appraiser(procedure: Procedure, level: RecognitionLevel | str) -> Role:
+    """The authority's role that appraises the indicators no department owns, in this procedure."""
+    return procedure.definition.fallback_appraiser or FALLBACK_APPRAISER[RecognitionLevel(level)]
+
+
 class UnknownProcedure(KeyError):  # noqa: N818 - reads as a domain fact, like the workflow errors
     """No procedure is defined for this level and kind (e.g. thị trấn văn minh is a separate programme)."""
 
 
-def procedure_for(level: RecognitionLevel | str, kind: DossierKind | str = DossierKind.RECOGNITION) -> Procedure:
+def procedure_for(
+    level: RecognitionLevel | str, kind: DossierKind | str = DossierKind.RECOGNITION, route: str | None = None
+) -> Procedure:
+    """The procedure of `level` and `kind`; on `route` (the code a dossier pinned), the variant a province chose."""
     try:
+        if route is not None:
+            variant = ROUTE_PROCEDURES.get((RecognitionLevel(level), DossierKind(kind), route))
+            if variant is not None:
+                return variant
         return PROCEDURES[RecognitionLevel(level), DossierKind(kind)]
     except (KeyError, ValueError) as exc:
         raise UnknownProcedure(f"no procedure for level {level!r} and kind {kind!r}") from exc
@@ -424,10 +592,10 @@ def procedure_for(level: RecognitionLevel | str, kind: DossierKind | str = Dossi
 
 def procedure_named(name: str) -> Procedure:
     """By definition name: "commune-ntm", "commune-ntm-revocation", ..."""
-    for procedure in PROCEDURES.values():
+    for procedure in ALL_PROCEDURES:
         if procedure.name == name:
             return procedure
-    raise UnknownProcedure(f"no procedure named {name!r}; known: {', '.join(p.name for p in PROCEDURES.values())}")
+    raise UnknownProcedure(f"no procedure named {name!r}; known: {', '.join(p.name for p in ALL_PROCEDURES)}")
 
 
 def milestone_reached(
@@ -435,15 +603,16 @@ def milestone_reached(
     state: str,
     milestone: str,
     kind: DossierKind | str = DossierKind.RECOGNITION,
+    route: str | None = None,
 ) -> bool:
-    """Whether a dossier of `level` in `state` has reached `milestone`.
+    """Whether a dossier of `level` (on `route`) in `state` has reached `milestone`.
 
     "submitted": the dossier went to the appraising authority (the state is at or after the
     submission, withdrawn excluded). "complete": the appraisal passed (appraised or later).
     """
     if milestone not in MILESTONES:
         raise ValueError(f"unknown milestone {milestone!r}; known: {', '.join(MILESTONES)}")
-    procedure = procedure_for(level, kind)
+    procedure = procedure_for(level, kind, route)
     if state not in procedure.states:
         raise ValueError(f"{procedure.name} has no state {state!r}")
     return state in procedure.milestones[milestone]

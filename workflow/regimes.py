@@ -77,6 +77,9 @@ class ProvinceFigures:
     required_conditions: Mapping[RecognitionLevel, tuple[str, ...]] = field(default_factory=dict)
     condition_confirmers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     rule_values: Mapping[str, Any] = field(default_factory=dict)
+    #: the procedure variants (route codes of `workflow.routes.PROVINCE_ROUTES`) the province's rules use instead
+    #: of the national routes where they cover the level and the day: its hamlet model, the Sở's appraisal stage
+    routes: tuple[str, ...] = ()
 
     def applies(self, regime: str, province_name: str | None, province_code: str | None, year: int) -> bool:
         same_province = (self.province_code is not None and self.province_code == province_code) or (
@@ -143,6 +146,8 @@ class Regime:
     pilots_on: frozenset[RecognitionLevel] = frozenset()
     #: the sources of the province figures applied
     figures: tuple[str, ...] = ()
+    #: route variants the province's rules chose (`workflow.routes.route_for`), in the order given
+    routes: tuple[str, ...] = ()
 
     @property
     def period(self) -> str:
@@ -180,6 +185,7 @@ class Regime:
                 rules=figure.apply(regime.rules),
                 pilots_on=regime.pilots_on | frozenset(figure.pilots),
                 figures=(*regime.figures, figure.source),
+                routes=tuple(dict.fromkeys((*figure.routes, *regime.routes))),
             )
         return regime
 

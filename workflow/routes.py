@@ -51,6 +51,8 @@ class Route:
     #: the decider's seat only records a decision taken above the unit tree (the Prime Minister's)
     records_national_decision: bool
     basis: Sourced[str]
+    #: a variant a province's rules choose for a regime (`ProvinceFigures.routes`); never taken by default
+    chosen_by_province: bool = False
 
     def covers(self, level: RecognitionLevel, day: dt.date) -> bool:
         return (
@@ -147,8 +149,71 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def route_for(level: RecognitionLevel, day: dt.date) -> Route:
-    """The route in force on `day` (Vietnam date) for `level`; a revocation case takes the route of the day it opens."""
+#: the variants a province may choose instead of the national routes above (`ProvinceFigures.routes`,
+#: dossiers/data/regimes/*.yaml): a province's procedure model is data, each variant with its source
+PROVINCE_ROUTES: tuple[Route, ...] = (
+    Route(
+        code="commune-via-district-and-province",
+        levels=COMMUNE_LEVELS,
+        applicant_kind=UnitKind.COMMUNE,
+        valid_from=None,
+        valid_to=_BEFORE,
+        authority_kinds=(UnitKind.DISTRICT, UnitKind.PROVINCE),
+        decider_kinds=(UnitKind.PROVINCE,),
+        decider_title="Chủ tịch UBND tỉnh",
+        records_national_decision=False,
+        basis=Sourced(
+            "UBND huyện thẩm tra, trình tỉnh; Sở NN&PTNT chủ trì cùng các sở, ngành (có thể qua hội đồng) thẩm định, "
+            "yêu cầu bổ sung nếu thiếu; Chủ tịch UBND tỉnh công nhận",
+            "Seed 003 (KH Hải Dương 2024, mục VI.1: Sở NN&PTNT «tiếp nhận, hướng dẫn các địa phương hoàn chỉnh hồ sơ "
+            "thẩm tra, thẩm định»); shared/reference/procedure.md §6.1 bước 8-10, §7.2, §7.4",
+            Confidence.MEDIUM,
+        ),
+        chosen_by_province=True,
+    ),
+    Route(
+        code="hamlet-via-district",
+        levels=HAMLET_LEVELS,
+        applicant_kind=UnitKind.HAMLET,
+        valid_from=None,
+        valid_to=_BEFORE,
+        authority_kinds=(UnitKind.DISTRICT,),
+        decider_kinds=(UnitKind.DISTRICT,),
+        decider_title="Chủ tịch UBND huyện",
+        records_national_decision=False,
+        basis=Sourced(
+            "UBND xã, thị trấn rà soát, đánh giá, lựa chọn và đăng ký xóm, tổ dân phố đủ điều kiện, trình huyện; "
+            "UBND huyện thẩm định (các phòng chuyên môn), Chủ tịch UBND huyện công nhận. Chỉ trước 01/07/2025: "
+            "sau đó không còn cấp huyện, thôn đi theo quy trình quốc gia «hamlet-to-commune»",
+            "Seed 000 (KH Trực Ninh, Nam Định 2024, mục III.5: «lựa chọn, đăng ký đơn vị có đủ điều kiện để trình "
+            "huyện thẩm định, công nhận»)",
+            Confidence.MEDIUM,
+        ),
+        chosen_by_province=True,
+    ),
+)
+
+#: every route a dossier may pin: the national ones and the provinces' variants
+ALL_ROUTES: tuple[Route, ...] = (*ROUTES, *PROVINCE_ROUTES)
+
+
+def route_named(code: str) -> Route:
+    for route in ALL_ROUTES:
+        if route.code == code:
+            return route
+    raise KeyError(f"không có quy trình «{code}»; có: {', '.join(r.code for r in ALL_ROUTES)}")
+
+
+def route_for(level: RecognitionLevel, day: dt.date, chosen: tuple[str, ...] = ()) -> Route:
+    """The route in force on `day` (Vietnam date) for `level`; a revocation case takes the route of the day it opens.
+
+    `chosen`: the route codes the province's rules name for the regime (`Regime.routes`); the first that covers
+    the level and the day wins over the national route (a variant valid only before 1/7/2025 gives way to the
+    national route after it)."""
+    for code in chosen:
+        variant = route_named(code)
+        if variant.covers(level, day):
+            return variant
     for route in ROUTES:
         if route.covers(level, day):
             return route

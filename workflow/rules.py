@@ -157,6 +157,14 @@ class Rules:
     decision_days: Sourced[int] = Sourced(
         10, f"{UNVERIFIED_QD18}: quyết định công nhận 5-10 ngày làm việc sau tờ trình", Confidence.LOW
     )
+    #: the Sở NN&PTNT's appraisal (thẩm định) of a commune dossier the district forwarded, where the province's
+    #: route has that stage (`workflow.routes`, "commune-via-district-and-province")
+    provincial_appraisal_days: Sourced[int] = Sourced(
+        20,
+        f"{UNVERIFIED_QD18}: Sở NN&PTNT chủ trì thẩm định khoảng 20 ngày làm việc "
+        "(shared/reference/procedure.md §6.1 bước 9)",
+        Confidence.LOW,
+    )
 
     def satisfaction_for(self, level: RecognitionLevel) -> Sourced[float] | None:
         return self.satisfaction.get(level)

@@ -12,14 +12,14 @@ from dossiers.db import Base, allowed_values_check
 from dossiers.models.criteria import CriteriaSet, Indicator
 from dossiers.models.people import User
 from dossiers.models.units import Unit
-from workflow.procedures import PROCEDURES
+from workflow.procedures import ALL_PROCEDURES
 from workflow.regimes import REGIMES
-from workflow.routes import ROUTES
+from workflow.routes import ALL_ROUTES
 from workflow.vocabulary import DossierKind, RecognitionLevel
 
 #: every state some procedure defines: what `Dossier.state` may hold
 DOSSIER_STATES = tuple(
-    dict.fromkeys(state.name for procedure in PROCEDURES.values() for state in procedure.definition.states)
+    dict.fromkeys(state.name for procedure in ALL_PROCEDURES for state in procedure.definition.states)
 )
 
 
@@ -36,7 +36,7 @@ class Dossier(Base):
         allowed_values_check("state", DOSSIER_STATES),
         allowed_values_check("level", RecognitionLevel),
         allowed_values_check("kind", DossierKind),
-        allowed_values_check("route", (route.code for route in ROUTES)),
+        allowed_values_check("route", (route.code for route in ALL_ROUTES)),
         allowed_values_check("regime", (regime.code for regime in REGIMES)),
     )
 

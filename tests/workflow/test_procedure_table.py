@@ -12,7 +12,7 @@ import pytest
 from workflow.engine import SYSTEM, Grant, Party, Procedure
 from workflow.errors import ActionNotAllowed, NotPermitted
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
-from workflow.procedures import PROCEDURES
+from workflow.procedures import PROCEDURES, ROUTE_PROCEDURES
 from workflow.rules import NO_CONSTRUCTION_DEBT, NOT_COMPLEX_SECURITY
 from workflow.vocabulary import DossierKind, RecognitionLevel, Role, UnitKind
 
@@ -110,8 +110,51 @@ EXPECTED: dict[tuple[RecognitionLevel, DossierKind], Table] = {
     (RecognitionLevel.DISTRICT_ADVANCED, DossierKind.REVOCATION): revocation_table(RECORDER),
 }
 
+#: the variants a province's rules choose (workflow.routes.PROVINCE_ROUTES), each table written from its source
+#: seed 003 (Hải Dương) and reference §6.1 steps 8-10: after the district's appraisal and forwarding, the Sở NN&PTNT
+#: (the province's coordinator) appraises; it asks the district for a supplement or passes it to the chairman
+COMMUNE_WITH_PROVINCIAL_APPRAISAL: Table = {
+    **COMMUNE,
+    "forward": ({"appraised"}, {COORD}, "provincial_appraisal"),
+    "appraise_at_province": ({"provincial_appraisal"}, {RECORDER}, "forwarded"),
+    "request_supplement": ({"provincial_appraisal"}, {RECORDER}, "supplement_requested"),
+    "resubmit_to_province": ({"supplement_requested"}, {COORD}, "provincial_appraisal"),
+}
+#: seed 000 (Nam Định): the commune registers the xóm/TDP (the district confirms), the district's departments
+#: appraise, its coordination office proposes, the district chairman decides; no commune radio or vote
+HAMLET_VIA_DISTRICT: Table = {
+    "confirm_registration": ({"registered"}, {COORD}, "self_assessment"),
+    "withdraw": ({"registered", "self_assessment", "returned"}, {UNIT}, "withdrawn"),
+    "record_assessment": ({"self_assessment", "returned"}, {UNIT}, None),
+    "attach_evidence": ({"self_assessment", "returned"}, {UNIT}, None),
+    "submit": ({"self_assessment"}, {UNIT}, "under_appraisal"),
+    "approve_indicators": ({"under_appraisal"}, {OWNER, COORD}, None),
+    "return_indicators": ({"under_appraisal"}, {OWNER, COORD}, None),
+    "complete_appraisal": ({"under_appraisal"}, {SYSTEM}, "appraised"),
+    "resubmit": ({"returned"}, {UNIT}, "under_appraisal"),
+    "confirm_condition": ({"under_appraisal", "appraised"}, {CONFIRMER}, None),
+    "forward": ({"appraised"}, {COORD}, "forwarded"),
+    "recognise": ({"forwarded"}, {APPROVER}, "recognised"),
+    "refuse": ({"forwarded"}, {APPROVER}, "refused"),
+}
+_WITH_STAGE = "commune-via-district-and-province"
+EXPECTED_VARIANTS: dict[tuple[RecognitionLevel, DossierKind, str], Table] = {
+    (RecognitionLevel.COMMUNE_NTM, DossierKind.RECOGNITION, _WITH_STAGE): COMMUNE_WITH_PROVINCIAL_APPRAISAL,
+    (RecognitionLevel.COMMUNE_ADVANCED, DossierKind.RECOGNITION, _WITH_STAGE): COMMUNE_WITH_PROVINCIAL_APPRAISAL,
+    (RecognitionLevel.COMMUNE_MODEL, DossierKind.RECOGNITION, _WITH_STAGE): {
+        **COMMUNE_WITH_PROVINCIAL_APPRAISAL,
+        "record_model_conditions": (EDITABLE, {UNIT}, None),
+    },
+    (RecognitionLevel.COMMUNE_MODERN, DossierKind.RECOGNITION, _WITH_STAGE): COMMUNE_WITH_PROVINCIAL_APPRAISAL,
+    (RecognitionLevel.HAMLET_NTM, DossierKind.RECOGNITION, "hamlet-via-district"): HAMLET_VIA_DISTRICT,
+    (RecognitionLevel.HAMLET_MODEL, DossierKind.RECOGNITION, "hamlet-via-district"): HAMLET_VIA_DISTRICT,
+}
+
 ALL_GRANTS = [SYSTEM, *(Grant(role, party) for role, party in itertools.product(Role, Party) if party != Party.SYSTEM)]
-ALL_ACTIONS = sorted({action for table in EXPECTED.values() for action in table} | {"register", "approve", "fly"})
+ALL_ACTIONS = sorted(
+    {action for table in (*EXPECTED.values(), *EXPECTED_VARIANTS.values()) for action in table}
+    | {"register", "approve", "fly"}
+)
 
 
 def good_facts(level: RecognitionLevel, applicant_kind: UnitKind) -> Facts:
@@ -143,13 +186,34 @@ def test_every_procedure_has_a_table() -> None:
 
 @pytest.mark.parametrize("key", list(EXPECTED), ids=lambda key: f"{key[0].value}-{key[1].value}")
 def test_every_state_action_and_grant(key: tuple[RecognitionLevel, DossierKind]) -> None:
-    procedure: Procedure = PROCEDURES[key]
-    table = EXPECTED[key]
+    check_table(PROCEDURES[key], EXPECTED[key], key[0])
+
+
+def test_every_variant_has_a_table() -> None:
+    assert set(EXPECTED_VARIANTS) == set(ROUTE_PROCEDURES)
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_VARIANTS), ids=lambda key: f"{key[0].value}-{key[2]}")
+def test_every_state_action_and_grant_of_the_variants(key: tuple[RecognitionLevel, DossierKind, str]) -> None:
+    check_table(ROUTE_PROCEDURES[key], EXPECTED_VARIANTS[key], key[0])
+
+
+def test_the_provincial_stage_has_its_own_time_limit() -> None:
+    procedure = ROUTE_PROCEDURES[RecognitionLevel.COMMUNE_NTM, DossierKind.RECOGNITION, _WITH_STAGE]
+    assert procedure.time_limit_key("provincial_appraisal") == "provincial_appraisal_days"
+    assert procedure.time_limit_key("supplement_requested") is None
+    # the states of the national procedure keep theirs
+    assert procedure.time_limit_key("under_appraisal") == "appraisal_days"
+    assert procedure.time_limit_key("forwarded") == "decision_days"
+
+
+def check_table(procedure: Procedure, table: Table, level: RecognitionLevel) -> None:
+    """Every (state, action, grant) of `procedure` against its hand-written `table`."""
     assert set(procedure.actions) == set(table)
     applicant = {"hamlet": UnitKind.HAMLET, "district": UnitKind.DISTRICT}.get(
-        key[0].value.split("-")[0], UnitKind.COMMUNE
+        level.value.split("-")[0], UnitKind.COMMUNE
     )
-    facts = good_facts(key[0], applicant)
+    facts = good_facts(level, applicant)
     checked = 0
     for state, action, grant in itertools.product(procedure.states, ALL_ACTIONS, ALL_GRANTS):
         sources, grants, dest = table.get(action, (set(), set(), None))

@@ -482,6 +482,9 @@ ACTION_SCHEMAS: dict[str, type[ActionSchema]] = {
     Action.APPROVE_INDICATORS: ApproveSchema,
     Action.RETURN_INDICATORS: ReturnSchema,
     Action.CONFIRM_CONDITION: ConditionSchema,
+    Action.APPRAISE_AT_PROVINCE: ActionSchema,
+    Action.REQUEST_SUPPLEMENT: ActionSchema,
+    Action.RESUBMIT_TO_PROVINCE: ActionSchema,
 }
 
 

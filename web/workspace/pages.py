@@ -46,7 +46,7 @@ from workflow.calendar import local_date
 from workflow.diagram import edges
 from workflow.engine import Party, Procedure
 from workflow.measures import MEASURE_LABELS, met_label, verdict
-from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
+from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, fallback_appraiser, procedure_for
 from workflow.regimes import regime_for
 from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
 from workflow.rules import CONDITION_LABELS
@@ -393,8 +393,8 @@ def dossier_page(context: DossierContext) -> DossierPage:
         for d in session.scalars(select(Department).where(Department.id.in_({d for ds in owners.values() for d in ds})))
     }
     fallback_label = (
-        f"{ROLE_LABELS[FALLBACK_APPRAISER[RecognitionLevel(dossier.level)]]} (chưa phân công phòng)"
-        if RecognitionLevel(dossier.level) in FALLBACK_APPRAISER
+        f"{ROLE_LABELS[fallback_appraiser(context.procedure, dossier.level)]} (chưa phân công phòng)"
+        if RecognitionLevel(dossier.level) in FALLBACK_APPRAISER or context.procedure.definition.fallback_appraiser
         else "Chưa phân công phòng"
     )
     tasks = context.tasks
