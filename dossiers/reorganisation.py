@@ -51,6 +51,7 @@ from dossiers.models import (
 )
 from dossiers.territory import load_territory
 from workflow.calendar import local_date, local_time
+from workflow.errors import GuardFailed
 from workflow.procedures import FALLBACK_APPRAISER, procedure_for
 from workflow.routes import route_for
 from workflow.vocabulary import (
@@ -512,6 +513,23 @@ def _is_final(dossier: Dossier) -> bool:
     return any(s.final and s.name == dossier.state for s in procedure.definition.states)
 
 
+def _state_kept_problems(dossier: Dossier, day: dt.date) -> list[str]:
+    """A dossier keeps its step when it moves to the route in force on `day`: a step of a province's variant that
+    the national route lacks (the Sở's appraisal, a hamlet registration the district has not confirmed) must be
+    finished first, or the dossier would stand in a state its new procedure does not know."""
+    try:
+        route = route_for(RecognitionLevel(dossier.level), day)
+    except GuardFailed:
+        return []  # no route at all (a district's dossier): reported with the transfer
+    target = procedure_for(dossier.level, dossier.kind, route.code)
+    if dossier.state in target.states:
+        return []
+    return [
+        f"hồ sơ {dossier.id} ({_label(dossier.unit)}) đang ở bước «{_state_label(dossier)}», không có trong quy trình "
+        f"từ {day:%d/%m/%Y} ({route.code}): cần hoàn thành bước này trước khi sắp xếp"
+    ]
+
+
 def _transfer_dossiers(
     session: Session,
     plan: ReorganisationPlan,
@@ -558,6 +576,7 @@ def _transfer_dossiers(
                 f"{_label(unit)} cho cùng cấp, cùng năm: cần rút hoặc gộp một hồ sơ trước khi sắp xếp"
             )
         taken[key] = dossier
+        problems.extend(_state_kept_problems(dossier, day))
     if problems:
         raise ReorganisationError(problems)
 
