@@ -32,7 +32,7 @@ from dossiers.models import (
 )
 from dossiers.models.appraisal import APPROVED, RETURNED, task_label
 from workflow.engine import Grant, Party
-from workflow.procedures import PROCEDURES, UnknownProcedure, procedure_for
+from workflow.procedures import PROCEDURES, UnknownProcedure, procedure_having
 from workflow.rules import CONDITION_LABELS, Sourced
 from workflow.vocabulary import (
     DOSSIER_KIND_LABELS,
@@ -97,7 +97,7 @@ def level_label(level: str) -> str:
 
 def state_label(level: str, kind: str, state: str) -> str:
     try:
-        return procedure_for(level, kind).state_label(state)
+        return procedure_having(level, kind, state).state_label(state)
     except UnknownProcedure:
         return state
 
@@ -413,7 +413,7 @@ def _by_state(session: Session, inside: set[int], year: int) -> list[StateCount]
     found = []
     for level, kind, state, count in rows:
         try:
-            order = procedure_for(level, kind).states.index(state)
+            order = procedure_having(level, kind, state).states.index(state)
         except (UnknownProcedure, ValueError):
             order = 999
         label = level_label(level)

@@ -567,6 +567,18 @@ ROUTE_PROCEDURES: dict[tuple[RecognitionLevel, DossierKind, str], Procedure] = _
 ALL_PROCEDURES: tuple[Procedure, ...] = (*PROCEDURES.values(), *ROUTE_PROCEDURES.values())
 
 
+def procedure_having(level: RecognitionLevel | str, kind: DossierKind | str, state: str) -> Procedure:
+    """The procedure of `level` and `kind` (the national one first, then the variants) that has `state`: for
+    lists that group dossiers by level, kind and state without their route."""
+    national = procedure_for(level, kind)
+    if state in national.states:
+        return national
+    return next(
+        (p for (lv, kd, _route), p in ROUTE_PROCEDURES.items() if lv == level and kd == kind and state in p.states),
+        national,
+    )
+
+
 def fallback_appraiser(procedure: Procedure, level: RecognitionLevel | str) -> Role:
     """The authority's role that appraises the indicators no department owns, in this procedure."""
     return procedure.definition.fallback_appraiser or FALLBACK_APPRAISER[RecognitionLevel(level)]

@@ -31,3 +31,20 @@ def test_unknown_level_is_refused(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["workflow", "diagram", "hamlet-ntm", "--kind", "revocation"])
     assert result.exit_code != 0
     assert "không có quy trình" in result.output
+
+
+def test_diagram_of_a_province_variant(runner: FlaskCliRunner) -> None:
+    route = "commune-via-district-and-province"
+    result = runner.invoke(args=["workflow", "diagram", "commune-ntm", "--route", route])
+    assert result.exit_code == 0, result.output
+    assert "appraised --> provincial_appraisal : forward [" in result.output
+    assert "provincial_appraisal --> supplement_requested : request_supplement [comment_given]" in result.output
+    assert "supplement_requested --> provincial_appraisal : resubmit_to_province" in result.output
+    assert "provincial_appraisal --> forwarded : appraise_at_province [" in result.output
+    result = runner.invoke(args=["workflow", "diagram", "hamlet-ntm", "--route", "hamlet-via-district"])
+    assert result.exit_code == 0, result.output
+    assert "registered --> self_assessment : confirm_registration" in result.output
+    assert "record_announcement" not in result.output
+    result = runner.invoke(args=["workflow", "diagram", "hamlet-ntm", "--route", route])
+    assert result.exit_code != 0
+    assert "không dành cho cấp hamlet-ntm" in result.output
