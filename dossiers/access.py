@@ -238,6 +238,7 @@ def seats_for(
             condition_unit_id=(rules or {})
             .get(d.id, DEFAULT_RULES)
             .confirming_unit_id(d.level, d.authority_unit_id, d.decider_unit_id),
+            superior_unit_id=next(iter(chains.get(d.unit_id, [])), None),
         )
         for d in dossiers
     }

@@ -35,7 +35,7 @@ from dossiers.procedure_facts import holds_recognition, procedure_of
 from dossiers.regimes import regime_of
 from workflow.actions import Action
 from workflow.calendar import local_date
-from workflow.engine import Procedure
+from workflow.engine import Party, Procedure
 from workflow.facts import Facts, ModelFacts, Posting, Survey, Vote
 from workflow.measures import verdict
 from workflow.permissions import Actor, Seats, TaskSeat
@@ -184,7 +184,13 @@ class DossierContext:
             decider_unit_id=d.decider_unit_id,
             owning_department_ids=self._owning_department_ids() if involved else frozenset(),
             condition_unit_id=self.condition_unit_id,
+            # only a procedure with a seat for the applicant's commune (hamlets where it registers them) reads it
+            superior_unit_id=d.unit.parent_id if self._has_superior_seat else None,
         )
+
+    @cached_property
+    def _has_superior_seat(self) -> bool:
+        return any(g.party == Party.SUPERIOR for a in self.procedure.definition.actions for g in a.grants)
 
     @cached_property
     def condition_unit_id(self) -> int | None:
@@ -212,6 +218,7 @@ class DossierContext:
             unit_scope=frozenset({d.unit_id, *chains[d.unit_id]}),
             authority_scope=frozenset({d.authority_unit_id, *chains[d.authority_unit_id]}),
             condition_unit_id=self.condition_unit_id,
+            superior_unit_id=next(iter(chains[d.unit_id]), None),
         )
 
     def use_criteria(self, criteria: list[Criterion]) -> None:

@@ -791,6 +791,7 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
             unit_id=unit.id,
             authority_unit_id=authority.id if authority else None,
             decider_unit_id=decider.id if decider else None,
+            superior_unit_id=unit.parent_id,
         )
 
     if command.on_behalf_of_id is not None and command.on_behalf_of_id != user.id:

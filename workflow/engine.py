@@ -38,6 +38,9 @@ class Party(StrEnum):
     DECIDER = "decider"
     #: the system itself, for moves that follow automatically from other actions
     SYSTEM = "system"
+    #: a role scoped to the unit right above the applicant: the commune or town of a hamlet, where the province's
+    #: rules have it register and submit its hamlets (route "hamlet-via-district", seed 000)
+    SUPERIOR = "superior"
 
 
 PARTY_LABELS: dict[Party, str] = {
@@ -47,6 +50,7 @@ PARTY_LABELS: dict[Party, str] = {
     Party.CONDITION_DEPARTMENT: "của phòng, ban xác nhận điều kiện",
     Party.DECIDER: "của cấp có thẩm quyền công nhận",
     Party.SYSTEM: "hệ thống",
+    Party.SUPERIOR: "của xã, thị trấn quản lý đơn vị đề nghị",
 }
 
 

@@ -109,6 +109,8 @@ class Seats:
     #: the unit whose departments confirm the dossier's conditions (None: the authority; a hamlet's: its
     #: decider, see `Rules.condition_seat`)
     condition_unit_id: int | None = None
+    #: the unit right above the applicant (a hamlet's commune or town): `Party.SUPERIOR`
+    superior_unit_id: int | None = None
 
     @property
     def confirming_unit_id(self) -> int:
@@ -132,10 +134,16 @@ class TaskSeat:
 
 
 def seat_grants(
-    person: Person, *, unit_id: int, authority_unit_id: int | None, decider_unit_id: int | None
+    person: Person,
+    *,
+    unit_id: int,
+    authority_unit_id: int | None,
+    decider_unit_id: int | None,
+    superior_unit_id: int | None = None,
 ) -> set[Grant]:
-    """Grants from roles scoped to units: the applicant's, the authority's and the decider's seats.
-    Roles on other units (an ancestor, a neighbour) give nothing: each seat is one unit."""
+    """Grants from roles scoped to units: the applicant's, the authority's, the decider's and the superior's
+    (the unit right above the applicant) seats. Roles on other units (a farther ancestor, a neighbour) give
+    nothing: each seat is one unit."""
     grants: set[Grant] = set()
     for holding in person.holdings:
         if holding.role == Role.ADMIN or holding.unit_id is None:
@@ -146,13 +154,19 @@ def seat_grants(
             grants.add(Grant(holding.role, Party.AUTHORITY))
         if decider_unit_id is not None and holding.unit_id == decider_unit_id:
             grants.add(Grant(holding.role, Party.DECIDER))
+        if superior_unit_id is not None and holding.unit_id == superior_unit_id:
+            grants.add(Grant(holding.role, Party.SUPERIOR))
     return grants
 
 
 def grants_of(person: Person, seats: Seats, rules: Rules = DEFAULT_RULES) -> frozenset[Grant]:
     """The (role, party) pairs `person` holds towards the dossier."""
     grants = seat_grants(
-        person, unit_id=seats.unit_id, authority_unit_id=seats.authority_unit_id, decider_unit_id=seats.decider_unit_id
+        person,
+        unit_id=seats.unit_id,
+        authority_unit_id=seats.authority_unit_id,
+        decider_unit_id=seats.decider_unit_id,
+        superior_unit_id=seats.superior_unit_id,
     )
     for holding in person.holdings:
         if holding.role == Role.ADMIN or holding.department_id is None:

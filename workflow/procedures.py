@@ -58,6 +58,8 @@ MILESTONES = (SUBMITTED, COMPLETE)
 
 
 UNIT = Grant(Role.UNIT_OFFICER, Party.APPLICANT)
+#: the officer of the hamlet's commune (or town), where the province's rules have it register its hamlets
+COMMUNE_FOR_HAMLET = Grant(Role.UNIT_OFFICER, Party.SUPERIOR)
 FRONT = Grant(Role.FRONT_OFFICER, Party.APPLICANT)
 COORDINATOR = Grant(Role.COORDINATOR, Party.AUTHORITY)
 OWNER = Grant(Role.DEPARTMENT_OFFICER, Party.OWNING_DEPARTMENT)
@@ -474,21 +476,20 @@ def with_provincial_appraisal(definition: ProcedureDef) -> ProcedureDef:
 
 
 def hamlet_district_recognition(level: RecognitionLevel) -> ProcedureDef:
-    """Hamlets where the district appraises (seed 000, Nam Định): the commune reviews its xóm, tổ dân phố and
-    registers those ready (the district's coordination office confirms, as for communes), the hamlet's dossier is
-    self-assessed, then submitted to the district, whose departments appraise, and the district chairman decides.
-    No commune radio announcement or commune vote. The commune's officer acts for the hamlet through a unit
-    officer's role on it. Only before 1/7/2025 (no district after it)."""
+    """Hamlets where the district appraises (seed 000, Nam Định): the commune (or town) reviews its xóm, tổ dân phố
+    and registers those ready (the district's coordination office confirms, as for communes); the hamlet's board
+    and the commune record the results; the commune submits to the district, whose departments appraise, and the
+    district chairman decides. No commune radio announcement or commune vote. Only before 1/7/2025."""
     extra = _level_guards(level)
     editable = ("self_assessment", "returned")
     actions = (
         ActionDef(Action.CONFIRM_REGISTRATION, "Xác nhận đăng ký xóm, tổ dân phố", (COORDINATOR,)),
-        ActionDef(Action.WITHDRAW, "Rút hồ sơ", (UNIT,)),
-        ActionDef(Action.RECORD_ASSESSMENT, "Ghi kết quả rà soát, đánh giá chỉ tiêu", (UNIT,)),
-        ActionDef(Action.ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT,)),
-        ActionDef(Action.SUBMIT, "Trình huyện thẩm định, công nhận", (UNIT,)),
+        ActionDef(Action.WITHDRAW, "Rút đăng ký", (COMMUNE_FOR_HAMLET,)),
+        ActionDef(Action.RECORD_ASSESSMENT, "Ghi kết quả rà soát, đánh giá chỉ tiêu", (UNIT, COMMUNE_FOR_HAMLET)),
+        ActionDef(Action.ATTACH_EVIDENCE, "Đính kèm minh chứng", (UNIT, COMMUNE_FOR_HAMLET)),
+        ActionDef(Action.SUBMIT, "Trình huyện thẩm định, công nhận", (COMMUNE_FOR_HAMLET,)),
         *_appraisal_actions((OWNER, COORDINATOR)),
-        ActionDef(Action.RESUBMIT, "Trình lại hồ sơ đã bổ sung", (UNIT,)),
+        ActionDef(Action.RESUBMIT, "Trình lại hồ sơ đã bổ sung", (COMMUNE_FOR_HAMLET,)),
         ActionDef(Action.CONFIRM_CONDITION, "Xác nhận điều kiện (nợ đọng XDCB)", (CONFIRMER,)),
         ActionDef(Action.FORWARD, "Trình Chủ tịch UBND huyện công nhận", (COORDINATOR,)),
         ActionDef(Action.RECOGNISE, "Quyết định công nhận", (APPROVER,)),
@@ -535,7 +536,7 @@ def hamlet_district_recognition(level: RecognitionLevel) -> ProcedureDef:
         initial="registered",
         actions=actions,
         transitions=transitions,
-        opened_by=(UNIT,),
+        opened_by=(COMMUNE_FOR_HAMLET,),
         submitted_state="under_appraisal",
         complete_state="appraised",
         abandoned=("withdrawn",),

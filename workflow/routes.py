@@ -204,6 +204,14 @@ def route_named(code: str) -> Route:
     raise KeyError(f"không có quy trình «{code}»; có: {', '.join(r.code for r in ALL_ROUTES)}")
 
 
+def route_code(level: RecognitionLevel, day: dt.date, chosen: tuple[str, ...] = ()) -> str | None:
+    """The code of the route `route_for` gives, or None where there is none (a district after the reform)."""
+    try:
+        return route_for(level, day, chosen).code
+    except GuardFailed:
+        return None
+
+
 def route_for(level: RecognitionLevel, day: dt.date, chosen: tuple[str, ...] = ()) -> Route:
     """The route in force on `day` (Vietnam date) for `level`; a revocation case takes the route of the day it opens.
 

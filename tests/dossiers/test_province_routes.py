@@ -199,14 +199,14 @@ def test_the_hamlet_model_is_switched_by_data_alone(
     if model == "B":
         (province_data / "tinh-thu.yaml").write_text(HAMLET_MODEL_B, encoding="utf-8")
     now = BEFORE
-    dossier = handle(
-        session,
-        world.user("thon"),
-        now,
-        c.Register(
-            unit_id=world.hamlet.id, level=RecognitionLevel.HAMLET_NTM, year=2025, criteria_set_id=world.hamlet_set.id
-        ),
-    ).opened()
+    register = c.Register(
+        unit_id=world.hamlet.id, level=RecognitionLevel.HAMLET_NTM, year=2025, criteria_set_id=world.hamlet_set.id
+    )
+    # model A: the hamlet's board opens its dossier; model B: its commune registers it
+    registrar, other = ("thon", "xa") if model == "A" else ("xa", "thon")
+    with pytest.raises(NotPermitted, match="đăng ký hồ sơ"):
+        handle(session, world.user(other), now, register)
+    dossier = handle(session, world.user(registrar), now, register).opened()
     assert dossier.decider_unit_id == world.district.id
     if model == "A":
         assert dossier.route == "hamlet-to-district" and dossier.state == "self_assessment"
@@ -235,8 +235,12 @@ def test_the_hamlet_model_is_switched_by_data_alone(
         with pytest.raises(NotPermitted):
             handle(session, world.user("xa"), later(now, 1), c.ConfirmRegistration(dossier_id=dossier.id))
         handle(session, world.user("dieuphoi"), later(now, 1), c.ConfirmRegistration(dossier_id=dossier.id))
+        # the hamlet's board records its results, the commune reviews them and submits to the district
         assess_all(session, world, dossier, later(now, 2), officer="thon")
-        handle(session, world.user("thon"), later(now, 3), c.Submit(dossier_id=dossier.id))
+        assess_all(session, world, dossier, later(now, 2), officer="xa")
+        with pytest.raises(NotPermitted):
+            handle(session, world.user("thon"), later(now, 3), c.Submit(dossier_id=dossier.id))
+        handle(session, world.user("xa"), later(now, 3), c.Submit(dossier_id=dossier.id))
         # no department of the district owns the hamlet set: its coordination office appraises, not a commune team
         assert [(t.department_id, t.fallback_role) for t in tasks_of(session, dossier)] == [(None, "coordinator")]
         with pytest.raises(NotPermitted):
@@ -303,10 +307,13 @@ def test_the_reorganisation_refuses_a_step_the_national_route_lacks(
     hamlet = demo.hamlets["Đức Xuân"][0]
     hamlet_set = session.scalars(select(CriteriaSet).where(CriteriaSet.code == "thon-ntm-cao-bang")).first()
     assert hamlet_set is not None
-    officer = User(username="thon.bantan", full_name="Trưởng thôn Bản Tấn", email="t@demo.ntm.vn", password_hash="x")
-    officer.roles.append(RoleAssignment(role=Role.UNIT_OFFICER, unit=hamlet))
-    session.add(officer)
-    session.flush()
+    # model B: the hamlet's commune registers it
+    officer = session.scalars(
+        select(User)
+        .join(RoleAssignment)
+        .where(RoleAssignment.role == Role.UNIT_OFFICER, RoleAssignment.unit_id == hamlet.parent_id)
+    ).first()
+    assert officer is not None
     opened = handle(
         session,
         officer,

@@ -3,13 +3,19 @@ the district's forms, a supplement request that needs its content, and the resub
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from dossiers.regimes import province_figures
 from tests.demo_database import DemoWorld
+from tests.dossiers.procedure_world import BEFORE, build_world
 from tests.web.workspace_demo import ACTING_AT, form_html, form_ids, fresh, sign_in, version_in
+from web.workspace.pages import register_options
+from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, RecognitionLevel
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +68,31 @@ def test_the_so_appraises_asks_a_supplement_and_the_district_resubmits(
     sign_in(client, "chutich.caobang")
     assert "form-recognise" in form_ids(page_of(client, le_lai))
     assert "Bổ sung báo cáo nợ đọng XDCB của xã" in page_of(client, le_lai)  # the request stays in the log
+
+
+def test_the_registration_form_follows_the_provinces_hamlet_model(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Model A: the hamlet's board registers (the commune's officer is offered nothing on the hamlet's page);
+    model B, switched on by a province file: the commune's officer is offered the hamlet levels."""
+    world = build_world(session, BEFORE)
+    hamlet, commune_officer, hamlet_officer = world.hamlet, world.user("xa"), world.user("thon")
+    monkeypatch.setenv("NTM_PROVINCE_FIGURES", str(tmp_path))
+    province_figures.cache_clear()
+    try:
+        assert register_options(session, commune_officer, BEFORE, hamlet) is None
+        offered = register_options(session, hamlet_officer, BEFORE, hamlet)
+        assert offered is not None and ("hamlet-ntm", RECOGNITION_LEVEL_LABELS[RecognitionLevel.HAMLET_NTM]) in (
+            offered.levels
+        )
+        (tmp_path / "tinh-thu.yaml").write_text(
+            'province: "Tỉnh Thử"\nfigures:\n  - {regime: "2021-2025", first_year: 2025, last_year: 2025, '
+            "source: thử, confidence: medium, routes: [hamlet-via-district]}\n",
+            encoding="utf-8",
+        )
+        province_figures.cache_clear()
+        offered = register_options(session, commune_officer, BEFORE, hamlet)
+        assert offered is not None and [code for code, _ in offered.levels] == ["hamlet-ntm", "hamlet-model"]
+        assert register_options(session, hamlet_officer, BEFORE, hamlet) is None
+    finally:
+        province_figures.cache_clear()

@@ -25,6 +25,8 @@ APPROVER = Grant(Role.APPROVER, Party.DECIDER)
 TEAM = Grant(Role.APPRAISAL_TEAM, Party.AUTHORITY)
 COMMUNE_OFFICER = Grant(Role.UNIT_OFFICER, Party.AUTHORITY)
 RECORDER = Grant(Role.COORDINATOR, Party.DECIDER)
+#: the officer of a hamlet's commune (the unit right above the applicant)
+SUPERIOR_OFFICER = Grant(Role.UNIT_OFFICER, Party.SUPERIOR)
 
 EDITABLE = {"self_assessment", "consultation", "returned"}
 
@@ -124,14 +126,14 @@ COMMUNE_WITH_PROVINCIAL_APPRAISAL: Table = {
 #: appraise, its coordination office proposes, the district chairman decides; no commune radio or vote
 HAMLET_VIA_DISTRICT: Table = {
     "confirm_registration": ({"registered"}, {COORD}, "self_assessment"),
-    "withdraw": ({"registered", "self_assessment", "returned"}, {UNIT}, "withdrawn"),
-    "record_assessment": ({"self_assessment", "returned"}, {UNIT}, None),
-    "attach_evidence": ({"self_assessment", "returned"}, {UNIT}, None),
-    "submit": ({"self_assessment"}, {UNIT}, "under_appraisal"),
+    "withdraw": ({"registered", "self_assessment", "returned"}, {SUPERIOR_OFFICER}, "withdrawn"),
+    "record_assessment": ({"self_assessment", "returned"}, {UNIT, SUPERIOR_OFFICER}, None),
+    "attach_evidence": ({"self_assessment", "returned"}, {UNIT, SUPERIOR_OFFICER}, None),
+    "submit": ({"self_assessment"}, {SUPERIOR_OFFICER}, "under_appraisal"),
     "approve_indicators": ({"under_appraisal"}, {OWNER, COORD}, None),
     "return_indicators": ({"under_appraisal"}, {OWNER, COORD}, None),
     "complete_appraisal": ({"under_appraisal"}, {SYSTEM}, "appraised"),
-    "resubmit": ({"returned"}, {UNIT}, "under_appraisal"),
+    "resubmit": ({"returned"}, {SUPERIOR_OFFICER}, "under_appraisal"),
     "confirm_condition": ({"under_appraisal", "appraised"}, {CONFIRMER}, None),
     "forward": ({"appraised"}, {COORD}, "forwarded"),
     "recognise": ({"forwarded"}, {APPROVER}, "recognised"),

@@ -48,7 +48,7 @@ from workflow.engine import Party, Procedure
 from workflow.measures import MEASURE_LABELS, met_label, verdict
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, fallback_appraiser, procedure_for
 from workflow.regimes import regime_for
-from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
+from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS, route_code
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import (
     RECOGNITION_LEVEL_LABELS,
@@ -554,9 +554,21 @@ def register_options(session: Session, user: User, now: dt.datetime, unit: Unit)
     grants = {
         g
         for person in actor.principals
-        for g in permissions.seat_grants(person, unit_id=unit.id, authority_unit_id=None, decider_unit_id=None)
+        for g in permissions.seat_grants(
+            person, unit_id=unit.id, authority_unit_id=None, decider_unit_id=None, superior_unit_id=unit.parent_id
+        )
     }
-    levels = [level for level in levels if any(g in grants for g in procedure_for(level).definition.opened_by)]
+    # the procedure of the route the province's rules choose today (a hamlet its commune registers: seed 000)
+    levels = [
+        level
+        for level in levels
+        if any(
+            g in grants
+            for g in procedure_for(
+                level, DossierKind.RECOGNITION, route_code(level, today, regime.routes)
+            ).definition.opened_by
+        )
+    ]
     if not levels:
         return None
     # only the sets the regime in force accepts today for one of the levels, its own national sets first
