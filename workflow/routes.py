@@ -51,8 +51,6 @@ class Route:
     #: the decider's seat only records a decision taken above the unit tree (the Prime Minister's)
     records_national_decision: bool
     basis: Sourced[str]
-    #: a variant a province's rules choose for a regime (`ProvinceFigures.routes`); never taken by default
-    chosen_by_province: bool = False
 
     def covers(self, level: RecognitionLevel, day: dt.date) -> bool:
         return (
@@ -169,7 +167,6 @@ PROVINCE_ROUTES: tuple[Route, ...] = (
             "thẩm tra, thẩm định»); shared/reference/procedure.md §6.1 bước 8-10, §7.2, §7.4",
             Confidence.MEDIUM,
         ),
-        chosen_by_province=True,
     ),
     Route(
         code="hamlet-via-district",
@@ -189,7 +186,6 @@ PROVINCE_ROUTES: tuple[Route, ...] = (
             "huyện thẩm định, công nhận»)",
             Confidence.MEDIUM,
         ),
-        chosen_by_province=True,
     ),
 )
 

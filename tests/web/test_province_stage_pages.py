@@ -10,11 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from dossiers import commands as c
+from dossiers.handlers import handle
 from dossiers.regimes import province_figures
 from tests.demo_database import DemoWorld
 from tests.dossiers.procedure_world import BEFORE, build_world
 from tests.web.workspace_demo import ACTING_AT, form_html, form_ids, fresh, sign_in, version_in
-from web.workspace.pages import register_options
+from web.workspace.pages import my_work, register_options
 from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, RecognitionLevel
 
 
@@ -94,5 +96,19 @@ def test_the_registration_form_follows_the_provinces_hamlet_model(
         offered = register_options(session, commune_officer, BEFORE, hamlet)
         assert offered is not None and [code for code, _ in offered.levels] == ["hamlet-ntm", "hamlet-model"]
         assert register_options(session, hamlet_officer, BEFORE, hamlet) is None
+        # the commune finds the hamlet it registered in "Việc của tôi", with what it may do there
+        dossier = handle(
+            session,
+            commune_officer,
+            BEFORE,
+            c.Register(
+                unit_id=hamlet.id, level=RecognitionLevel.HAMLET_NTM, year=2025, criteria_set_id=world.hamlet_set.id
+            ),
+        ).opened()
+        handle(session, world.user("dieuphoi"), BEFORE, c.ConfirmRegistration(dossier_id=dossier.id))
+        work = my_work(session, commune_officer, BEFORE)
+        (item,) = [a for a in work.actionable if a.dossier.id == dossier.id]
+        assert {code for code, _ in item.actions} >= {"record_assessment", "withdraw"}
+        assert dossier in work.own_dossiers
     finally:
         province_figures.cache_clear()

@@ -630,6 +630,8 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
                 Dossier.authority_unit_id.in_(unit_ids | authority_ids),
                 # a hamlet's conditions are confirmed by its decider's departments (Rules.condition_seat)
                 Dossier.decider_unit_id.in_(unit_ids | authority_ids),
+                # a hamlet its commune registers and submits (Party.SUPERIOR, route "hamlet-via-district")
+                Dossier.unit_id.in_(select(Unit.id).where(Unit.parent_id.in_(unit_ids), Unit.kind == UnitKind.HAMLET)),
             )
         )
         .order_by(Dossier.updated_at.desc(), Dossier.id)
