@@ -26,6 +26,12 @@ def test_regimes_list_shows_each_regime_and_the_one_of_the_day(runner: FlaskCliR
     assert runner.invoke(args=["regimes", "list", "--on", "01/09/2025"]).output.count("theo giai đoạn 2021-2025") == 1
 
 
+def test_regimes_list_shows_the_procedure_model_a_province_chose(runner: FlaskCliRunner) -> None:
+    out = runner.invoke(args=["regimes", "list"]).output
+    assert "Hải Dương, giai đoạn 2021-2025, năm 2022-2025: quy trình commune-via-district-and-province: " in out
+    assert "Nam Định, giai đoạn 2021-2025, năm 2024-2025: quy trình hamlet-via-district: " in out
+
+
 def test_the_cao_bang_groups_file_matches_the_demo_and_loads_idempotently(
     runner: FlaskCliRunner, session: Session, demo: DemoData
 ) -> None:

@@ -11,6 +11,7 @@ import click
 from dossiers.regimes import RegimeDataError, load_commune_groups, province_figures
 from web.session import session_scope
 from workflow.regimes import REGIMES, ProvinceFigures, Regime, regime_for
+from workflow.routes import route_named
 from workflow.rules import CONDITION_LABELS, Sourced
 from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, RecognitionLevel
 
@@ -63,6 +64,7 @@ def _figure_line(figure: ProvinceFigures) -> str:
         parts.append(f"{RECOGNITION_LEVEL_LABELS[RecognitionLevel(level)]} cần xác nhận {names}")
     parts += [f"thí điểm {RECOGNITION_LEVEL_LABELS[level]}" for level in figure.pilots]
     parts += [f"{name} = {value}" for name, value in figure.rule_values.items()]
+    parts += [f"quy trình {code}: {route_named(code).basis.value}" for code in figure.routes]
     years = (
         f"{figure.first_year}" if figure.first_year == figure.last_year else f"{figure.first_year}-{figure.last_year}"
     )
