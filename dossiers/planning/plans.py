@@ -8,12 +8,11 @@ is never met on a hope. While the plan's year runs, a target is *on track* or *a
 may already be *met* by its recognition); once the year is over it is *met* or *missed*.
 
 - **Level** (a commune reaches NTM, nâng cao, kiểu mẫu): *met* when the commune holds a recognition of
-  that level for the plan's year (its dossier of that year, or a decision dated in that year), decided on
-  or before D. Otherwise, during the year: *on track* when its dossier of the year at that level has been
-  submitted to the appraising authority (`workflow.procedures.milestone_reached(..., "submitted")`), or
-  is registered and the submission date has not passed (20/9, the `dossier-submission` deadline rule of
-  seed 004); *at risk* when no dossier is registered, or the date passed without submission. After the
-  year: *missed*.
+  that level for the plan's year (`Recognition.year`), decided on or before D. Otherwise, during the
+  year: *on track* when its dossier of the year at that level has been submitted to the appraising
+  authority (`workflow.procedures.milestone_reached(..., "submitted")`), or is registered and the
+  submission date has not passed (20/9, the `dossier-submission` deadline rule of seed 004); *at risk*
+  when no dossier is registered, or the date passed without submission. After the year: *missed*.
 - **Criterion** (commune C reaches criterion N): read from C's dossier of the year on the commune NTM
   criteria set the plan works with (`dossiers.dashboard.criterion_statuses`: every indicator assessed
   met, none returned). During the year *on track* when the criterion is met or under appraisal, *at
@@ -561,12 +560,6 @@ def submission_day(year: int) -> dt.date:
     return schedule.occurrences(year)[0].before
 
 
-def _recognised_for_year(recognition: Recognition, year: int, dossier_years: Mapping[int, int]) -> bool:
-    if recognition.dossier_id is not None and recognition.dossier_id in dossier_years:
-        return dossier_years[recognition.dossier_id] == year
-    return recognition.decided_on.year == year
-
-
 def _place_label(territory: Territory, unit_id: int) -> str:
     place = territory[unit_id]
     return f"{UNIT_KIND_LABELS[place.kind].lower()} {place.name}"
@@ -684,11 +677,10 @@ class _Facts:
 
     def _recognised(self, unit_ids: Iterable[int], level: RecognitionLevel, *, for_year: bool) -> list[Recognition]:
         ids = set(unit_ids)
-        years = {d.id: d.year for d in self.dossiers}
         return [
             r
             for r in self.recognitions
-            if r.unit_id in ids and r.level == level and (not for_year or _recognised_for_year(r, self.year, years))
+            if r.unit_id in ids and r.level == level and (not for_year or r.year == self.year)
         ]
 
     def _during(self, good: bool) -> TargetStatus:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
@@ -29,7 +30,7 @@ from dossiers.planning.plans import (
     replace_targets,
 )
 from dossiers.planning.plans_import import UnreadableTableError, check_against_plan, read_targets
-from notifications.obligations import unit_label
+from notifications.obligations import unit_label, unit_label_in_text
 from web.clock import request_now
 from web.dashboard.views import XLSX_TYPE, Choice, _choice
 from web.session import request_session
@@ -142,6 +143,7 @@ def page() -> str | tuple[str, int]:
         colours=STATUS_COLOURS,
         resources=_resources,
         area_label=unit_label,
+        area_text=unit_label_in_text,
     )
     return (html, 422) if choice.errors else html
 
@@ -185,7 +187,7 @@ def workbook(progresses: list[PlanProgress]) -> bytes:
         sheet = book.create_sheet(f"{plan.unit.name} {plan.year}"[:31])
         sheet.append([f"BIỂU GIAO CHỈ TIÊU KẾ HOẠCH XÂY DỰNG NÔNG THÔN MỚI NĂM {plan.year}"])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([f"(Kèm theo Kế hoạch {plan.reference} của UBND {unit_label(plan.unit)})"])
+        sheet.append([f"(Kèm theo Kế hoạch {plan.reference} của UBND {unit_label_in_text(plan.unit)})"])
         sheet.append([f"Tình hình thực hiện đến ngày {progress.today:%d/%m/%Y}"])
         sheet.append([])
         header = ["STT", "Đơn vị", "Nội dung chỉ tiêu", "Kế hoạch giao", "Kết quả", "Đánh giá", "Ghi chú"]
@@ -276,4 +278,5 @@ def confirm_import(plan_id: int) -> Response | tuple[str, int]:
         return _render_preview(plan, preview, "", "; ".join(exc.problems)), 422
     session.commit()
     flash(f"Đã lưu {len(preview.rows)} chỉ tiêu vào kế hoạch năm {plan.year} của {plan.unit.name}.", "success")
-    return redirect(url_for(".page", **{"don-vi": str(plan.unit_id), "nam": str(plan.year)}))
+    query: dict[str, Any] = {"don-vi": plan.unit_id, "nam": plan.year}
+    return redirect(url_for(".page", **query))
