@@ -69,7 +69,9 @@ def test_the_demo_plan_holds_the_seeds_numbers_and_names(session: Session, demo:
     assert [t.unit.name for t in targets(plan, TargetKind.LEVEL, level="commune-ntm")] == ntm
     # 20 hamlets NTM, split per commune; 02 hamlets kiểu mẫu
     hamlets = re.search(
-        r"Phấn đấu có (\d+) xóm đạt chuẩn nông thôn mới \(Cụ thể giao chỉ tiêu cho các xã: (.+?)\)", text
+        r"Phấn đấu có (\d+) xóm đạt chuẩn nông thôn mới "
+        r"\(Cụ thể giao chỉ tiêu cho các xã: (.+?)\)",
+        text,
     )
     assert hamlets is not None
     split = {m.group(1): int(m.group(2)) for m in re.finditer(r"xã ([^:;]+): (\d+) xóm", hamlets.group(2))}
