@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -148,13 +149,18 @@ def page() -> str | tuple[str, int]:
     return (html, 422) if choice.errors else html
 
 
-def _resources(plan: Plan) -> list[tuple[str, str]]:
+def resource_amounts(plan: Plan) -> list[tuple[str, Decimal]]:
+    """The resources the plan gives, labelled, in million VND."""
     found = []
     for key, column in RESOURCE_COLUMNS.items():
         value = getattr(plan, column)
         if value is not None:
-            found.append((RESOURCE_LABELS[key], money(value)))
+            found.append((RESOURCE_LABELS[key], value))
     return found
+
+
+def _resources(plan: Plan) -> list[tuple[str, str]]:
+    return [(label, money(value)) for label, value in resource_amounts(plan)]
 
 
 def money(value: object) -> str:
@@ -201,15 +207,16 @@ def workbook(progresses: list[PlanProgress]) -> bytes:
                 [index, row.unit_name, row.group, row.asked, row.reached, TARGET_STATUS_LABELS[row.status], note]
             )
         sheet.append([])
-        sheet.append(["", "Tổng hợp", *(f"{TARGET_STATUS_LABELS[s]}: {progress.count(s)}" for s in STATUS_ORDER)])
-        resources = _resources(plan)
+        sheet.append([None, "Tổng hợp", *(f"{TARGET_STATUS_LABELS[s]}: {progress.count(s)}" for s in STATUS_ORDER)])
+        resources = resource_amounts(plan)
         if resources:
             sheet.append([])
-            sheet.append(["", "Dự kiến nguồn lực (triệu đồng)"])
+            sheet.append([None, "Dự kiến nguồn lực (triệu đồng)"])
             for label, amount in resources:
-                sheet.append(["", label, amount])
+                sheet.append([None, label, float(amount)])
+                sheet.cell(row=sheet.max_row, column=3).number_format = "#,##0.000"
         sheet.append([])
-        sheet.append(["", "Nguồn", plan.source])
+        sheet.append([None, "Nguồn", plan.source])
         for column, width in enumerate([6, 18, 40, 26, 30, 22, 60], start=1):
             sheet.column_dimensions[get_column_letter(column)].width = width
     out = io.BytesIO()
