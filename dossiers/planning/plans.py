@@ -444,20 +444,72 @@ def save_plan(session: Session, spec: PlanSpec, now: dt.datetime, loaded_from: s
     return plan
 
 
-def replace_targets(session: Session, plan: Plan, rows: Sequence[TargetRow]) -> Plan:
-    """The plan's target table replaced by `rows` (an imported table): all or nothing, `PlanRejected` listing
-    every bad row. Flushes."""
+@dataclass(frozen=True)
+class TargetScope:
+    """The targets a list of units is for ("the communes to reach criterion 9"): a kind, and for a level or a
+    criterion target which one. Importing a list replaces the plan's targets of the scope, and only those."""
+
+    kind: TargetKind
+    level: RecognitionLevel | None = None
+    criterion: int | None = None
+
+    @classmethod
+    def parse(cls, kind: Any, level: Any = None, criterion: Any = None) -> tuple[TargetScope | None, list[str]]:
+        """The scope a form or a command line names (the same checks as a row), or every reason it cannot be."""
+        row, problems = check_row("", kind, "—", level, criterion, 1 if kind in COUNTED_KINDS else None)
+        if row is None:
+            return None, problems
+        return cls(row.kind, row.level, row.criterion), []
+
+    def holds(self, kind: str, level: str | None, criterion: int | None) -> bool:
+        return (
+            kind == self.kind
+            and (self.level is None or level == self.level)
+            and (self.criterion is None or criterion == self.criterion)
+        )
+
+    @property
+    def label(self) -> str:
+        if self.kind == TargetKind.LEVEL and self.level is not None:
+            return RECOGNITION_LEVEL_LABELS[self.level]
+        if self.kind == TargetKind.CRITERION:
+            return f"Xã đạt tiêu chí số {self.criterion}"
+        return TARGET_KIND_LABELS[self.kind]
+
+
+def scope_problems(rows: Iterable[TargetRow], scope: TargetScope | None) -> list[str]:
+    """The rows of a list that are not for its scope."""
+    if scope is None:
+        return []
+    return [
+        f"{row.line}: không thuộc chỉ tiêu «{scope.label}» đang nhập"
+        for row in rows
+        if not scope.holds(row.kind, row.level, row.criterion)
+    ]
+
+
+def replace_targets(session: Session, plan: Plan, rows: Sequence[TargetRow], scope: TargetScope | None = None) -> Plan:
+    """The plan's target table replaced by `rows` (an imported table) — or, with a `scope`, only its targets
+    of that scope (an imported list of units): all or nothing, `PlanRejected` listing every bad row. Flushes."""
     resolved, problems = resolve_rows(session, plan.unit, plan.year, rows)
+    problems = scope_problems(rows, scope) + problems
     if problems:
         raise PlanRejected(problems)
-    _replace_targets(session, plan, resolved)
+    _replace_targets(session, plan, resolved, scope)
     return plan
 
 
-def _replace_targets(session: Session, plan: Plan, resolved: list[tuple[TargetRow, Unit]]) -> None:
-    plan.targets.clear()
+def _replace_targets(
+    session: Session, plan: Plan, resolved: list[tuple[TargetRow, Unit]], scope: TargetScope | None = None
+) -> None:
+    if scope is None:
+        plan.targets.clear()
+    else:
+        for target in [t for t in plan.targets if scope.holds(t.kind, t.level, t.criterion_number)]:
+            plan.targets.remove(target)
     session.flush()
-    for position, (row, unit) in enumerate(resolved, start=1):
+    start = max((t.position for t in plan.targets), default=0)
+    for position, (row, unit) in enumerate(resolved, start=start + 1):
         plan.targets.append(
             PlanTarget(
                 position=position,

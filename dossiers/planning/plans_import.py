@@ -4,7 +4,9 @@ One row per target and unit: a column for the kind of target ("Loại chỉ tiê
 `TargetKind`, or the words offices write — "Xã đạt chuẩn", "Tiêu chí", "Xóm NTM", "Xóm kiểu mẫu",
 "Tăng tiêu chí"), one for the unit ("Đơn vị", "Xã"), and as the kind needs: the level ("Mức"), the
 criterion's number ("Tiêu chí số"), how many ("Số lượng"), the criteria met at the start of the year
-("Đầu năm"), a source and a note. A list of units for one target is several rows of the same kind.
+("Đầu năm"), a source and a note. A list of units for one target is several rows of the same kind, or a
+file with only the units, imported for a `TargetScope` ("the communes to reach criterion 9"): it then
+replaces the plan's targets of that scope and leaves the others.
 
 Nothing is saved here: `read_targets` gives every row with its reasons, `check_against_plan` adds the
 reasons only the database knows (a unit the plan's area does not have, a target given twice), and the
@@ -24,7 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
 from dossiers.models import Plan, TargetKind
-from dossiers.planning.plans import TargetRow, check_row, resolve_rows
+from dossiers.planning.plans import TargetRow, TargetScope, check_row, resolve_rows, scope_problems
 from dossiers.tables import cell_text, plain_text
 from workflow.vocabulary import RecognitionLevel
 
@@ -84,6 +86,8 @@ class ImportedRow:
 class TargetsPreview:
     sheet: str
     rows: list[ImportedRow]
+    #: a list of units for one target (the file had no kind column): what the rows replace
+    scope: TargetScope | None = None
 
     @property
     def invalid(self) -> list[ImportedRow]:
@@ -106,7 +110,7 @@ class TargetsPreview:
         return out.getvalue()
 
 
-def _columns(row: list[Any]) -> dict[str, int] | None:
+def _columns(row: list[Any], need_kind: bool = True) -> dict[str, int] | None:
     found: dict[str, int] = {}
     for index, value in enumerate(row):
         name = plain_text(value)
@@ -114,10 +118,10 @@ def _columns(row: list[Any]) -> dict[str, int] | None:
             if column not in found and name in words:
                 found[column] = index
                 break
-    return found if {"kind", "unit"} <= found.keys() else None
+    return found if {"kind", "unit"} <= found.keys() or (not need_kind and "unit" in found) else None
 
 
-def _table(content: bytes, file_name: str) -> tuple[str, list[list[Any]]]:
+def _table(content: bytes, file_name: str, need_kind: bool) -> tuple[str, list[list[Any]]]:
     if len(content) > MAX_BYTES:
         raise UnreadableTableError(f"Tệp quá lớn (tối đa {MAX_BYTES // 1_000_000} MB).")
     if file_name.lower().endswith(".csv"):
@@ -137,25 +141,30 @@ def _table(content: bytes, file_name: str) -> tuple[str, list[list[Any]]]:
     try:
         for sheet in workbook.worksheets:
             rows = [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS)]
-            if any(_columns(r) for r in rows):
+            if any(_columns(r, need_kind) for r in rows):
                 return sheet.title, rows
     finally:
         workbook.close()
     return "", []
 
 
-def read_targets(content: bytes, file_name: str) -> TargetsPreview:
-    """Every row under the header row of the first sheet that has one, each checked on its own."""
-    sheet, table = _table(content, file_name)
+def read_targets(content: bytes, file_name: str, scope: TargetScope | None = None) -> TargetsPreview:
+    """Every row under the header row of the first sheet that has one, each checked on its own. With a
+    `scope`, the file may be a list of units (no kind column): each row is a target of that scope."""
+    sheet, table = _table(content, file_name, need_kind=scope is None)
     columns: dict[str, int] | None = None
     rows: list[ImportedRow] = []
     for line, values in enumerate(table, start=1):
         if columns is None:
-            columns = _columns(values)
+            columns = _columns(values, need_kind=scope is None)
             continue
         texts = {name: cell_text(values[index]) if index < len(values) else "" for name, index in columns.items()}
         if not any(texts.values()):
             continue  # a blank line
+        if scope is not None and "kind" not in columns:
+            texts["kind"] = scope.kind.value
+            texts["level"] = texts.get("level") or (scope.level.value if scope.level else "")
+            texts["criterion"] = texts.get("criterion") or (str(scope.criterion) if scope.criterion else "")
         kind = _kind(texts.get("kind", ""))
         level = _level(texts.get("level", ""))
         row, errors = check_row(
@@ -172,9 +181,10 @@ def read_targets(content: bytes, file_name: str) -> TargetsPreview:
         rows.append(ImportedRow(line=line, values=texts, row=row, errors=errors))
     if columns is None:
         raise UnreadableTableError(
-            "Không tìm thấy dòng tiêu đề: bảng cần có cột «Loại chỉ tiêu» và cột «Đơn vị» (hoặc «Xã»)."
+            "Không tìm thấy dòng tiêu đề: bảng cần có cột «Loại chỉ tiêu» và cột «Đơn vị» (hoặc «Xã»); "
+            "một danh sách đơn vị (chỉ có cột «Đơn vị») cần chọn chỉ tiêu mà danh sách được giao."
         )
-    return TargetsPreview(sheet=sheet, rows=rows)
+    return TargetsPreview(sheet=sheet, rows=rows, scope=scope)
 
 
 def _kind(text: str) -> str:
@@ -195,7 +205,7 @@ def check_against_plan(session: Session, plan: Plan, preview: TargetsPreview) ->
     """Add to each row the reasons only the database knows (`resolve_rows`): an unknown unit, a duplicate."""
     by_line = {f"dòng {r.line}": r for r in preview.rows}
     _, problems = resolve_rows(session, plan.unit, plan.year, preview.targets)
-    for problem in problems:
+    for problem in scope_problems(preview.targets, preview.scope) + problems:
         line, _, reason = problem.partition(": ")
         if line in by_line:
             by_line[line].errors.append(reason)

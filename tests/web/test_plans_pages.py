@@ -251,3 +251,75 @@ def test_the_page_and_export_do_not_grow_with_the_targets(
     assert page.count('<tr data-unit="Xã Thêm') == 18  # the larger plan is really on the page
     assert large == small
     assert small["page"] <= 40, small
+
+
+def test_a_list_of_units_replaces_only_the_targets_of_its_criterion(
+    client: FlaskClient, session: Session, demo_world: DemoWorld
+) -> None:
+    """The communes to reach criterion 9, as a list an office keeps (one column): the eleven of seed 004 are
+    replaced by the three listed; every other target of the plan stays as it was."""
+    plan = the_plan(session)
+    others = sorted(t.id for t in plan.targets if not (t.kind == TargetKind.CRITERION and t.criterion_number == 9))
+    listed = "Xã\nĐức Xuân\nLê Lợi\nxã Canh Tân\n".encode()
+    sign_in(client, COORDINATOR)
+    scope = {"loai": "criterion", "muc": "", "tieu-chi": "9"}
+    response = client.post(
+        f"/bang-theo-doi/ke-hoach/{plan.id}/nhap", data={**scope, "file": (io.BytesIO(listed), "tieu-chi-9.csv")}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'id="pham-vi"' in page and "Xã đạt tiêu chí số 9" in page
+    hidden = re.search(r'name="noi-dung" value="([^"]*)"', page, re.S)
+    assert hidden is not None
+    saved = client.post(
+        f"/bang-theo-doi/ke-hoach/{plan.id}/nhap/luu", data={**scope, "noi-dung": html.unescape(hidden.group(1))}
+    )
+    assert saved.status_code == 302
+    session.expire_all()
+    plan = the_plan(session)
+    housing = [t.unit.name for t in plan.targets if t.kind == TargetKind.CRITERION and t.criterion_number == 9]
+    assert housing == ["Đức Xuân", "Lê Lợi", "Canh Tân"]
+    kept = sorted(t.id for t in plan.targets if not (t.kind == TargetKind.CRITERION and t.criterion_number == 9))
+    assert kept == others
+
+
+def test_a_list_with_a_bad_unit_or_without_its_target_saves_nothing(
+    client: FlaskClient, runner: FlaskCliRunner, session: Session, demo_world: DemoWorld, tmp_path: Path
+) -> None:
+    plan = the_plan(session)
+    before = target_ids(session)
+    sign_in(client, COORDINATOR)
+    listed = "Đơn vị\nĐức Xuân\nXã Ma\n".encode()
+    bad = client.post(
+        f"/bang-theo-doi/ke-hoach/{plan.id}/nhap",
+        data={"loai": "criterion", "tieu-chi": "9", "file": (io.BytesIO(listed), "ds.csv")},
+    )
+    assert bad.status_code == 422
+    assert "không có xã «Xã Ma» trong Thạch An năm 2025" in html.unescape(bad.get_data(as_text=True))
+    # a list without the target it is for is not a table this import can read
+    unnamed = client.post(f"/bang-theo-doi/ke-hoach/{plan.id}/nhap", data={"file": (io.BytesIO(listed), "ds.csv")})
+    assert unnamed.status_code == 422 and "cần chọn chỉ tiêu" in unnamed.get_data(as_text=True)
+    no_number = client.post(
+        f"/bang-theo-doi/ke-hoach/{plan.id}/nhap", data={"loai": "criterion", "file": (io.BytesIO(listed), "ds.csv")}
+    )
+    assert no_number.status_code == 422 and "thiếu số tiêu chí" in no_number.get_data(as_text=True)
+    path = tmp_path / "ds.csv"
+    path.write_bytes(listed)
+    cli = runner.invoke(
+        args=[
+            "plans",
+            "import",
+            "--unit",
+            "Thạch An",
+            "--year",
+            "2025",
+            "--kind",
+            "criterion",
+            "--criterion",
+            "9",
+            str(path),
+        ]
+    )
+    assert cli.exit_code != 0 and "dòng 3: không có xã «Xã Ma»" in cli.output
+    session.expire_all()
+    assert target_ids(session) == before

@@ -13,6 +13,7 @@ from dossiers.models import Plan, Unit
 from dossiers.planning.plans import (
     TARGET_STATUS_LABELS,
     PlanRejected,
+    TargetScope,
     load_plan_path,
     plan_progress,
     replace_targets,
@@ -72,13 +73,30 @@ def _plan(session: Session, unit: str, year: int) -> Plan:
 @click.option("--unit", "unit_name", required=True, help="Tên huyện (tỉnh) ban hành kế hoạch, như «Thạch An».")
 @click.option("--year", type=int, required=True)
 @click.option("--dry-run", is_flag=True, help="Chỉ xem trước, không lưu.")
+@click.option("--kind", help="Tệp là danh sách đơn vị của một chỉ tiêu: level, criterion, hamlets-ntm, …")
+@click.option("--level", help="Với --kind level: commune-ntm, commune-advanced, commune-model.")
+@click.option("--criterion", type=int, help="Với --kind criterion: số tiêu chí.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(unit_name: str, year: int, dry_run: bool, path: Path) -> None:
-    """Nhập biểu giao chỉ tiêu (.xlsx, .csv) thay cho các chỉ tiêu của kế hoạch: có dòng sai thì không lưu gì."""
+def import_command(
+    unit_name: str,
+    year: int,
+    dry_run: bool,
+    kind: str | None,
+    level: str | None,
+    criterion: int | None,
+    path: Path,
+) -> None:
+    """Nhập biểu giao chỉ tiêu (.xlsx, .csv) thay cho các chỉ tiêu của kế hoạch — hoặc, với --kind, một danh
+    sách đơn vị thay cho các đơn vị đang giao chỉ tiêu đó: có dòng sai thì không lưu gì."""
+    scope = None
+    if kind is not None:
+        scope, problems = TargetScope.parse(kind, level, criterion)
+        if scope is None:
+            raise click.ClickException("Chỉ tiêu của danh sách: " + "; ".join(problems))
     with session_scope() as session:
         plan = _plan(session, unit_name, year)
         try:
-            preview = check_against_plan(session, plan, read_targets(path.read_bytes(), path.name))
+            preview = check_against_plan(session, plan, read_targets(path.read_bytes(), path.name, scope))
         except UnreadableTableError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Đọc {len(preview.rows)} dòng ({preview.sheet}).")
@@ -91,8 +109,9 @@ def import_command(unit_name: str, year: int, dry_run: bool, path: Path) -> None
         if dry_run:
             click.echo("Chạy thử: không lưu gì.")
             return
-        replace_targets(session, plan, preview.targets)
-        click.echo(f"Đã lưu {len(preview.rows)} chỉ tiêu vào kế hoạch năm {year} của {plan.unit.name}.")
+        replace_targets(session, plan, preview.targets, scope)
+        what = f"chỉ tiêu «{scope.label}»" if scope is not None else "chỉ tiêu"
+        click.echo(f"Đã lưu {len(preview.rows)} {what} vào kế hoạch năm {year} của {plan.unit.name}.")
 
 
 @plans.command("progress")

@@ -18,13 +18,14 @@ from werkzeug.wrappers import Response
 
 from dossiers.access import load_actor, overseen_area
 from dossiers.dashboard import AREA_KINDS
-from dossiers.models import Plan
+from dossiers.models import Plan, TargetKind
 from dossiers.planning.plans import (
     RESOURCE_COLUMNS,
     STATUS_ORDER,
     TARGET_STATUS_LABELS,
     PlanProgress,
     PlanRejected,
+    TargetScope,
     TargetStatus,
     plan_progress,
     plans_of_area,
@@ -145,6 +146,7 @@ def page() -> str | tuple[str, int]:
         resources=_resources,
         area_label=unit_label,
         area_text=unit_label_in_text,
+        scopes=SCOPE_CHOICES,
     )
     return (html, 422) if choice.errors else html
 
@@ -244,7 +246,31 @@ def _plan_for_change(plan_id: int) -> Plan:
 
 
 def _render_preview(plan: Plan, preview: object, file_name: str, error: str | None = None) -> str:
-    return render_template("plans_import.html", plan=plan, preview=preview, file_name=file_name, error=error)
+    return render_template(
+        "plans_import.html", plan=plan, preview=preview, file_name=file_name, error=error, scopes=SCOPE_CHOICES
+    )
+
+
+#: what a list of units (a file with only the units) may be imported for, as the upload form offers it
+SCOPE_CHOICES = (
+    ("", "Bảng đầy đủ (có cột «Loại chỉ tiêu»)"),
+    (TargetKind.LEVEL.value, "Danh sách xã đạt chuẩn (chọn mức)"),
+    (TargetKind.CRITERION.value, "Danh sách xã đạt tiêu chí (ghi số tiêu chí)"),
+    (TargetKind.CRITERIA_ADDED.value, "Danh sách xã tăng thêm tiêu chí (cột «Số lượng»)"),
+    (TargetKind.HAMLETS_NTM.value, "Danh sách xã giao xóm đạt chuẩn NTM (cột «Số lượng»)"),
+    (TargetKind.HAMLETS_MODEL.value, "Danh sách xã giao xóm kiểu mẫu (cột «Số lượng»)"),
+)
+
+
+def _scope() -> tuple[TargetScope | None, str | None]:
+    """The target a list of units is for, from the form's "loai", "muc", "tieu-chi" (none: a full table)."""
+    kind = request.form.get("loai", "").strip()
+    if not kind:
+        return None, None
+    scope, problems = TargetScope.parse(kind, request.form.get("muc") or None, request.form.get("tieu-chi") or None)
+    if scope is None:
+        return None, "Chỉ tiêu của danh sách: " + "; ".join(problems) + "."
+    return scope, None
 
 
 @bp.post("/bang-theo-doi/ke-hoach/<int:plan_id>/nhap")
@@ -255,8 +281,11 @@ def preview_import(plan_id: int) -> str | tuple[str, int]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_preview(plan, None, "", "Chọn tệp biểu giao chỉ tiêu (.xlsx hoặc .csv)."), 422
+    scope, problem = _scope()
+    if problem is not None:
+        return _render_preview(plan, None, upload.filename, problem), 422
     try:
-        preview = check_against_plan(request_session(), plan, read_targets(upload.read(), upload.filename))
+        preview = check_against_plan(request_session(), plan, read_targets(upload.read(), upload.filename, scope))
     except UnreadableTableError as exc:
         return _render_preview(plan, None, upload.filename, str(exc)), 422
     html = _render_preview(plan, preview, upload.filename)
@@ -272,14 +301,17 @@ def confirm_import(plan_id: int) -> Response | tuple[str, int]:
     content = request.form.get("noi-dung", "")
     if not content or len(content) > MAX_CONFIRM:
         return _render_preview(plan, None, "", "Không có bảng để lưu: tải tệp lên và xem trước trước khi lưu."), 422
+    scope, problem = _scope()
+    if problem is not None:
+        return _render_preview(plan, None, "", problem), 422
     try:
-        preview = check_against_plan(session, plan, read_targets(content.encode("utf-8"), "xac-nhan.csv"))
+        preview = check_against_plan(session, plan, read_targets(content.encode("utf-8"), "xac-nhan.csv", scope))
     except UnreadableTableError as exc:
         return _render_preview(plan, None, "", str(exc)), 422
     if preview.invalid or not preview.rows:
         return _render_preview(plan, preview, "", "Bảng có dòng sai: không lưu gì."), 422
     try:
-        replace_targets(session, plan, preview.targets)
+        replace_targets(session, plan, preview.targets, scope)
     except PlanRejected as exc:
         session.rollback()
         return _render_preview(plan, preview, "", "; ".join(exc.problems)), 422
