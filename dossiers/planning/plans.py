@@ -396,7 +396,9 @@ def resolve_rows(
     session: Session, plan_unit: Unit, year: int, rows: Iterable[TargetRow]
 ) -> tuple[list[tuple[TargetRow, Unit]], list[str]]:
     """Each row with its commune (named as in the plan's year), and every reason a row cannot be used: an
-    unknown commune, or a target given twice."""
+    unknown commune, a criterion the commune criteria set of the year does not have, a target given twice."""
+    criteria_set = commune_criteria_set(session, year)
+    numbers = {c.number for c in criteria_set.criteria} if criteria_set is not None else set()
     by_name: dict[str, list[Unit]] = defaultdict(list)
     for unit in plan_communes(session, plan_unit, year):
         by_name[unit.name.casefold()].append(unit)
@@ -405,6 +407,9 @@ def resolve_rows(
     problems: list[str] = []
     seen: dict[tuple[Any, ...], str] = {}
     for row in rows:
+        if criteria_set is not None and row.criterion is not None and row.criterion not in numbers:
+            problems.append(f"{row.line}: bộ tiêu chí {criteria_set.name} không có tiêu chí số {row.criterion}")
+            continue
         matches = by_name.get(row.unit_name.casefold(), [])
         if not matches:
             problems.append(f"{row.line}: không có xã «{row.unit_name}» trong {plan_unit.name} năm {year}")

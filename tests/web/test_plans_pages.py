@@ -78,6 +78,7 @@ BAD_ROWS: list[tuple[list[object], str]] = [
     (["Xóm NTM", "Vân Trình", "", "", 0, ""], "số lượng: phải từ 1 trở lên"),
     (["Xã đạt chuẩn", "Đức Xuân", "NTM", "", "", ""], "chỉ tiêu này của Đức Xuân đã có ở dòng 3"),
     (["Xã đạt chuẩn", "", "nâng cao", "", "", ""], "thiếu tên đơn vị"),
+    (["Tiêu chí", "Minh Khai", "", 25, "", ""], "không có tiêu chí số 25"),
 ]
 
 
@@ -203,7 +204,7 @@ def test_the_cli_loads_lists_imports_and_shows_progress(
     for line, (_, reason) in enumerate(BAD_ROWS, start=3):
         if reason:
             assert f"dòng {line}: " in refused.output and reason in refused.output, (line, reason)
-    assert "6 dòng sai: không lưu gì." in refused.output
+    assert "7 dòng sai: không lưu gì." in refused.output
     session.expire_all()
     assert target_ids(session) == before
     good = tmp_path / "dung.csv"
