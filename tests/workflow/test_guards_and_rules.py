@@ -227,7 +227,10 @@ def test_town_and_district_town_routes_before_and_after_the_reform() -> None:
     hamlet = route_for(RecognitionLevel.HAMLET_MODEL, before)
     assert hamlet.authority_kinds == (UnitKind.COMMUNE, UnitKind.TOWN)
     district_town = route_for(RecognitionLevel.DISTRICT_TOWN_COMPLETED, before)
-    assert (district_town.applicant_kind, district_town.authority_kinds) == (UnitKind.DISTRICT_TOWN, (UnitKind.PROVINCE,))
+    assert (district_town.applicant_kind, district_town.authority_kinds) == (
+        UnitKind.DISTRICT_TOWN,
+        (UnitKind.PROVINCE,),
+    )
     assert district_town.records_national_decision and "Thủ tướng" in district_town.decider_title
     # a commune of a thị xã is appraised by the thị xã before the reform
     assert route_for(RecognitionLevel.COMMUNE_NTM, before).authority_kinds[:2] == (

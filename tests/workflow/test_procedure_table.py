@@ -102,7 +102,7 @@ EXPECTED: dict[tuple[RecognitionLevel, DossierKind], Table] = {
     (RecognitionLevel.HAMLET_MODEL, DossierKind.RECOGNITION): HAMLET,
     (RecognitionLevel.DISTRICT_NTM, DossierKind.RECOGNITION): DISTRICT,
     (RecognitionLevel.DISTRICT_ADVANCED, DossierKind.RECOGNITION): DISTRICT,
-    # QĐ 04/2022/QĐ-TTg (full text not collected): a thị trấn follows the commune's steps, the province's chairman decides
+    # QĐ 04/2022/QĐ-TTg (full text not collected): a thị trấn takes the commune's steps, the provincial chairman decides
     (RecognitionLevel.TOWN_CIVILIZED, DossierKind.RECOGNITION): COMMUNE,
     # QĐ 320/QĐ-TTg: a thị xã / thành phố thuộc tỉnh follows the district's steps, the Prime Minister decides
     (RecognitionLevel.DISTRICT_TOWN_COMPLETED, DossierKind.RECOGNITION): DISTRICT,
