@@ -5,6 +5,10 @@ district forwarded) and the provincial chairman recognised; from 1/7/2025 there 
 provincial departments appraise and the provincial chairman recognises. Hamlets were recognised by
 the district chairman, and after the reform by the commune chairman. The same procedure
 definitions run both routes; only the units filling the seats change.
+
+Before 1/7/2025 a thị xã / thành phố thuộc tỉnh (`UnitKind.DISTRICT_TOWN`) stood where a huyện stands for its
+communes and their hamlets; a tổ dân phố is a hamlet under a thị trấn, which appraises it as a commune does its
+hamlets. Thị trấn (đô thị văn minh) and thị xã (hoàn thành nhiệm vụ) ended with the district tier.
 """
 
 from __future__ import annotations
