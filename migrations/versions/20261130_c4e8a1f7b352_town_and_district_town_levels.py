@@ -1,12 +1,12 @@
 """Thị trấn "đô thị văn minh" gets its route; thị xã / thành phố thuộc tỉnh is a unit kind with its level
 
 Revision ID: c4e8a1f7b352
-Revises: a7d3f1c85e26
+Revises: c4e81b2d93f5
 Create Date: 2026-11-30 13:00:00.000000
 
 `units.kind` gains 'district_town' (thị xã, thành phố thuộc tỉnh); `dossiers.level` and `recognitions.level`
 gain 'district-town-completed' (QĐ 320/QĐ-TTg "hoàn thành nhiệm vụ xây dựng NTM"); `dossiers.route` gains
-'town-via-district' (QĐ 04/2022/QĐ-TTg) and 'district-town-to-prime-minister'. The lists are a snapshot as of
+'town-via-district' (QĐ 04/2022/QĐ-TTg) and 'district-town-to-prime-minister'; `plan_targets.level` gains the level too. The lists are a snapshot as of
 this revision (tests/test_migrations.py compares them with the models).
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = 'c4e8a1f7b352'
-down_revision = 'a7d3f1c85e26'
+down_revision = 'c4e81b2d93f5'
 branch_labels = None
 depends_on = None
 
@@ -58,6 +58,7 @@ def _apply(kinds: tuple[str, ...], levels: tuple[str, ...], routes: tuple[str, .
     _replace('units', 'kind', kinds)
     _replace('dossiers', 'level', levels)
     _replace('recognitions', 'level', levels)
+    _replace('plan_targets', 'level', levels)
     _replace('dossiers', 'route', routes)
 
 
