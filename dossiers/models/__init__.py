@@ -5,6 +5,7 @@ from dossiers.models.criteria import CriteriaSet, Criterion, Indicator
 from dossiers.models.dossier import Assessment, AuditEvent, AuditLogRewriteError, Dossier, Evidence
 from dossiers.models.ownership import Ownership, OwnershipRemark
 from dossiers.models.people import Delegation, Department, RoleAssignment, User
+from dossiers.models.plans import Plan, PlanTarget, TargetKind
 from dossiers.models.recognition import (
     ConditionConfirmation,
     Consultation,
@@ -37,6 +38,8 @@ __all__ = [
     "ModelConditions",
     "Ownership",
     "OwnershipRemark",
+    "Plan",
+    "PlanTarget",
     "Reassessment",
     "Recognition",
     "Reorganisation",
@@ -44,6 +47,7 @@ __all__ = [
     "RoleAssignment",
     "SupplementItem",
     "SupplementRequest",
+    "TargetKind",
     "Unit",
     "User",
     "find_unit",

@@ -1,7 +1,7 @@
 """Province route variants: the Sở's appraisal stage (thẩm định) and the hamlet model where the district appraises
 
 Revision ID: c4e8a2f17b93
-Revises: a7d3f1c85e26
+Revises: c4e8a1f7b352
 Create Date: 2026-11-30 08:00:00.000000
 
 A province's rules may choose a variant of the national route (`workflow.routes.PROVINCE_ROUTES`):
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = 'c4e8a2f17b93'
-down_revision = 'a7d3f1c85e26'
+down_revision = 'c4e8a1f7b352'
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,8 @@ ROUTES_BEFORE = (
     'hamlet-to-district',
     'hamlet-to-commune',
     'district-to-prime-minister',
+    'town-via-district',
+    'district-town-to-prime-minister',
 )
 ROUTES = (*ROUTES_BEFORE, 'commune-via-district-and-province', 'hamlet-via-district')
 STATES_BEFORE = (

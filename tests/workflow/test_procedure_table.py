@@ -104,6 +104,10 @@ EXPECTED: dict[tuple[RecognitionLevel, DossierKind], Table] = {
     (RecognitionLevel.HAMLET_MODEL, DossierKind.RECOGNITION): HAMLET,
     (RecognitionLevel.DISTRICT_NTM, DossierKind.RECOGNITION): DISTRICT,
     (RecognitionLevel.DISTRICT_ADVANCED, DossierKind.RECOGNITION): DISTRICT,
+    # QĐ 04/2022/QĐ-TTg (full text not collected): a thị trấn takes the commune's steps, the provincial chairman decides
+    (RecognitionLevel.TOWN_CIVILIZED, DossierKind.RECOGNITION): COMMUNE,
+    # QĐ 320/QĐ-TTg: a thị xã / thành phố thuộc tỉnh follows the district's steps, the Prime Minister decides
+    (RecognitionLevel.DISTRICT_TOWN_COMPLETED, DossierKind.RECOGNITION): DISTRICT,
     (RecognitionLevel.COMMUNE_NTM, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.COMMUNE_ADVANCED, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.COMMUNE_MODEL, DossierKind.REVOCATION): revocation_table(APPROVER),
@@ -212,7 +216,10 @@ def test_the_provincial_stage_has_its_own_time_limit() -> None:
 def check_table(procedure: Procedure, table: Table, level: RecognitionLevel) -> None:
     """Every (state, action, grant) of `procedure` against its hand-written `table`."""
     assert set(procedure.actions) == set(table)
-    applicant = {"hamlet": UnitKind.HAMLET, "district": UnitKind.DISTRICT}.get(
+    applicant = {
+        RecognitionLevel.TOWN_CIVILIZED: UnitKind.TOWN,
+        RecognitionLevel.DISTRICT_TOWN_COMPLETED: UnitKind.DISTRICT_TOWN,
+    }.get(level) or {"hamlet": UnitKind.HAMLET, "district": UnitKind.DISTRICT}.get(
         level.value.split("-")[0], UnitKind.COMMUNE
     )
     facts = good_facts(level, applicant)
