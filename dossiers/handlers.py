@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dossiers import commands as c
 from dossiers.access import load_actor
 from dossiers.context import DossierContext
+from dossiers.criteria_amendments import province_mismatch
 from dossiers.evidence import EvidenceRejectedError, store_evidence
 from dossiers.models import (
     AppraisalItem,
@@ -817,6 +818,13 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
             grouped_unit=unit.kind == UnitKind.COMMUNE,
         )
     )
+    # a province's own set (its amendments to a national one) is for that province's units only
+    province = territory.province_of(unit.id)
+    if province_mismatch(criteria_set.issued_by, province.name if province else None):
+        missing.append(
+            f"bộ tiêu chí {criteria_set.label} do tỉnh {criteria_set.issued_by} ban hành, "
+            f"không áp dụng cho «{unit.name}»" + (f" (tỉnh {province.name})" if province else "")
+        )
     if authority is None:
         missing.append(f"không tìm thấy cơ quan thẩm tra ({', '.join(route.authority_kinds)}) của «{unit.name}»")
     if decider is None:
