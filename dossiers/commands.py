@@ -191,16 +191,28 @@ class AttachEvidence(DossierCommand):
     policy: EvidencePolicy = DEFAULT_POLICY
 
 
+@dataclass(frozen=True)
+class SmartHamlet:
+    """One smart-hamlet model (QĐ 319, KM3) named as evidence: the hamlet, the product it sells online, where."""
+
+    hamlet_id: int
+    product: str
+    sold_on: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class RecordModelConditions(DossierCommand):
-    """Kiểu mẫu: the commune declares income, smart-hamlet models and its outstanding field."""
+    """Kiểu mẫu: the commune declares income, its smart-hamlet models (each named: which hamlet, which
+    product sold online, where) and its outstanding field. `smart_hamlet_models`, when given, must be the
+    number of hamlets named: a bare count is not evidence."""
 
     action: ClassVar[Action] = Action.RECORD_MODEL_CONDITIONS
     income_per_capita: int
     advanced_income_level: int
-    smart_hamlet_models: int
     outstanding_field: str
     outstanding_field_met: bool
+    smart_hamlets: tuple[SmartHamlet, ...] = ()
+    smart_hamlet_models: int | None = None
 
 
 # --- consultation ------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from dossiers.models import (
     Unit,
     User,
 )
+from dossiers.ownership import applies_to
 from dossiers.territory import load_territory
 from workflow.calendar import local_date, local_time
 from workflow.procedures import FALLBACK_APPRAISER, procedure_for
@@ -635,10 +636,13 @@ def _transfer_dossiers(
     session.flush()
 
 
-def _owner_of(session: Session, authority_id: int, year: int, criteria_set_id: int) -> dict[int, list[int]]:
-    """indicator id → departments (still in force) owning it in the authority's table for the year."""
+def _owner_of(
+    session: Session, authority_id: int, year: int, criteria_set_id: int, outstanding_field: str | None = None
+) -> dict[int, list[int]]:
+    """indicator id → departments (still in force) owning it in the authority's table for the year (for a kiểu mẫu
+    dossier, its outstanding field's)."""
     rows = session.execute(
-        select(Ownership.indicator_id, Ownership.department_id)
+        select(Ownership.indicator_id, Ownership.department_id, Ownership.outstanding_fields)
         .join(Indicator, Indicator.id == Ownership.indicator_id)
         .join(Criterion, Criterion.id == Indicator.criterion_id)
         .join(Department, Department.id == Ownership.department_id)
@@ -651,8 +655,9 @@ def _owner_of(session: Session, authority_id: int, year: int, criteria_set_id: i
         .order_by(Ownership.department_id)
     ).all()
     found: dict[int, list[int]] = defaultdict(list)
-    for indicator_id, department_id in rows:
-        found[indicator_id].append(department_id)
+    for indicator_id, department_id, fields in rows:
+        if applies_to(fields, outstanding_field):
+            found[indicator_id].append(department_id)
     return found
 
 
@@ -679,7 +684,11 @@ def _move_tasks(
         .order_by(AppraisalTask.id)
     ).all()
     tasks = [task for task in all_tasks if task.department_id in ended_departments]
-    owners = _owner_of(session, authority_id, dossier.year, dossier.criteria_set_id) if tasks else {}
+    owners = (
+        _owner_of(session, authority_id, dossier.year, dossier.criteria_set_id, dossier.outstanding_field)
+        if tasks
+        else {}
+    )
     fallback = FALLBACK_APPRAISER.get(RecognitionLevel(dossier.level), Role.COORDINATOR)
 
     def seat_after(department_id: int | None) -> int | None:

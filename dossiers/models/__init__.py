@@ -11,6 +11,7 @@ from dossiers.models.recognition import (
     ModelConditions,
     Reassessment,
     Recognition,
+    SmartHamletModel,
 )
 from dossiers.models.reorganisation import Reorganisation
 from dossiers.models.reports import ReportSubmission
@@ -42,6 +43,7 @@ __all__ = [
     "Reorganisation",
     "ReportSubmission",
     "RoleAssignment",
+    "SmartHamletModel",
     "SupplementItem",
     "SupplementRequest",
     "Unit",

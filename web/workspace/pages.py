@@ -31,6 +31,7 @@ from dossiers.models import (
     Evidence,
     Indicator,
     ModelConditions,
+    SmartHamletModel,
     SupplementItem,
     SupplementRequest,
     Unit,
@@ -269,6 +270,9 @@ class DossierPage:
     to_fix: dict[str, list[str]] = field(default_factory=dict)
     diagram: list[DiagramState] = field(default_factory=list)
     condition_labels: dict[str, str] = field(default_factory=lambda: dict(CONDITION_LABELS))
+    #: kiểu mẫu: the smart-hamlet models named (hamlet, product sold online, where), and the commune's hamlets
+    smart_hamlets: list[SmartHamletModel] = field(default_factory=list)
+    hamlet_choices: list[Unit] = field(default_factory=list)
 
     @property
     def criteria_met(self) -> int:
@@ -523,7 +527,24 @@ def dossier_page(context: DossierContext) -> DossierPage:
         evidence_by_code=evidence_by_code,
         to_fix=_to_fix(supplements),
         diagram=procedure_diagram(procedure, dossier.state),
+        **_smart_hamlets(session, dossier, context.today, procedure),
     )
+
+
+def _smart_hamlets(session: Session, dossier: Dossier, today: dt.date, procedure: Procedure) -> dict[str, Any]:
+    """Kiểu mẫu only: the models named, and the hamlets of the commune in force today (two queries)."""
+    if Action.RECORD_MODEL_CONDITIONS not in procedure.actions:
+        return {}
+    named = session.scalars(
+        select(SmartHamletModel)
+        .where(SmartHamletModel.dossier_id == dossier.id)
+        .options(joinedload(SmartHamletModel.hamlet))
+        .order_by(SmartHamletModel.id)
+    ).all()
+    hamlets = session.scalars(
+        select(Unit).where(Unit.parent_id == dossier.unit_id, Unit.kind == UnitKind.HAMLET).order_by(Unit.name)
+    ).all()
+    return {"smart_hamlets": list(named), "hamlet_choices": [h for h in hamlets if h.is_valid_on(today)]}
 
 
 # --- registering a dossier from a unit page --------------------------------------------------------
