@@ -114,6 +114,14 @@ class Keep(DossierCommand):
     action: ClassVar[Action] = Action.KEEP
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordSupervision(DossierCommand):
+    """The Fatherland Front's supervision comment (ý kiến giám sát) on the dossier, at any step: `comment` is the
+    text and is required; it stays in the dossier's history."""
+
+    action: ClassVar[Action] = Action.RECORD_SUPERVISION
+
+
 #: the commands of the actions a page offers as a plain button (a comment, a decision number at most)
 PLAIN_COMMANDS: dict[str, type[DossierCommand]] = {
     command.action: command
@@ -128,6 +136,7 @@ PLAIN_COMMANDS: dict[str, type[DossierCommand]] = {
         Refuse,
         Revoke,
         Keep,
+        RecordSupervision,
     )
 }
 

@@ -292,6 +292,14 @@ for _plain in (c.ConfirmRegistration, c.Withdraw, c.FinishSelfAssessment, c.Forw
     HANDLERS[_plain] = Handler(_nothing)
 
 
+@handles(c.RecordSupervision)
+def _record_supervision(acting: Acting, command: c.RecordSupervision) -> Applied:
+    """The Front's supervision comment: the audit event is the record (its comment, the step it was made at),
+    shown in the dossier's history; the state does not change."""
+    text = " ".join((command.comment or "").split())
+    return Applied({"supervision": text, "state": acting.dossier.state}, comment=text)
+
+
 @handles(c.Submit)
 def _submit(acting: Acting, _command: c.Submit) -> Applied:
     """One task per owning department with exactly the indicators it owns; a shared indicator is in

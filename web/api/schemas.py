@@ -499,6 +499,8 @@ ACTION_SCHEMAS: dict[str, type[ActionSchema]] = {
     Action.APPROVE_INDICATORS: ApproveSchema,
     Action.RETURN_INDICATORS: ReturnSchema,
     Action.CONFIRM_CONDITION: ConditionSchema,
+    # the Front's supervision comment: the `comment` is its text (required by the procedure's guard)
+    Action.RECORD_SUPERVISION: ActionSchema,
 }
 
 

@@ -42,7 +42,7 @@ from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
 from dossiers.regimes import rules_for_many, set_terms, with_province
 from web.messages import action_label
 from workflow import permissions
-from workflow.actions import APPRAISAL_ACTIONS, Action
+from workflow.actions import APPRAISAL_ACTIONS, STANDING_ACTIONS, Action
 from workflow.calendar import local_date
 from workflow.diagram import edges
 from workflow.engine import Party, Procedure
@@ -331,6 +331,9 @@ def _event_details(payload: dict[str, Any]) -> str:
         parts.append(f"{CONDITION_LABELS[payload['condition']]}: {holds}")
     if payload.get("decision_number"):
         parts.append(f"số quyết định {payload['decision_number']}")
+    if payload.get("smart_hamlets"):
+        named = (f"thôn {s.get('hamlet')}: {s.get('product')} ({s.get('sold_on')})" for s in payload["smart_hamlets"])
+        parts.append("mô hình thôn thông minh: " + "; ".join(named))
     parts.extend(_entered(payload))
     return " · ".join(parts)
 
@@ -663,6 +666,7 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
             actor, seats[dossier.id], tasks.get(dossier.id, []), actions, rules[dossier.id]
         ):
             actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
+        actions = [a for a in actions if a not in STANDING_ACTIONS]  # a right at every step, not work waiting
         if actions:
             procedure = procedure_of(dossier)
             actionable.append(
