@@ -231,6 +231,10 @@ def owning_department_ids(
     return dict(owners)
 
 
+#: from the surest to the least sure
+_SURENESS = list(Confidence)
+
+
 @dataclass
 class DepartmentShare:
     """What one department owns in one set: whole criteria, and single indicators of other criteria."""
@@ -240,6 +244,8 @@ class DepartmentShare:
     indicators: list[str] = field(default_factory=list)
     #: kiểu mẫu: the outstanding fields (their names) whose criterion it appraises
     fields: list[str] = field(default_factory=list)
+    #: the least sure of its assignments, when the table states how sure it is (a reconstruction)
+    confidence: Confidence | None = None
 
     def line(self) -> str:
         parts = []
@@ -270,6 +276,10 @@ def ownership_shares(session: Session, authority: Unit, year: int, criteria_set:
     names = {str(f["code"]): str(f["name"]) for f in criteria_set.outstanding_fields or []}
     for ownership, department, indicator, criterion in rows:
         share = shares.setdefault(department.id, DepartmentShare(department))
+        if ownership.confidence is not None and (
+            share.confidence is None or _SURENESS.index(ownership.confidence) > _SURENESS.index(share.confidence)
+        ):
+            share.confidence = Confidence(ownership.confidence)
         if ownership.outstanding_fields is not None:
             share.fields.extend(
                 names.get(code, code)
@@ -293,9 +303,11 @@ class OwnershipCheck:
     #: kiểu mẫu: outstanding fields of the set no department appraises (names); their criterion goes to the
     #: authority's fallback seat
     fields_unowned: list[str] = field(default_factory=list)
+    #: where the assignments come from, with how sure the table is of them (None: as the source states it)
+    sources: list[tuple[str, str | None]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        lines = []
+        lines = [f"Nguồn: {source}" + (f" (độ tin cậy: {sure})" if sure else "") for source, sure in self.sources]
         if self.fields_unowned:
             lines.append("Lĩnh vực nổi trội chưa có phòng, ban phụ trách: " + ", ".join(self.fields_unowned))
         if self.unowned:
@@ -337,7 +349,19 @@ def check_ownership(session: Session, authority: Unit, year: int, criteria_set: 
         )
     ).all()
     by_field = {code for _, fields in conditional for code in fields or []}
+    sources = session.execute(
+        select(Ownership.source, Ownership.confidence)
+        .where(
+            Ownership.authority_unit_id == authority.id,
+            Ownership.year == year,
+            Ownership.indicator_id.in_([i.id for i in indicators]),
+            Ownership.confidence.is_not(None),
+        )
+        .distinct()
+        .order_by(Ownership.source)
+    ).all()
     return OwnershipCheck(
+        sources=[(str(source), confidence) for source, confidence in sources],
         fields_unowned=[
             str(f["name"]) for f in criteria_set.outstanding_fields or [] if conditional and f["code"] not in by_field
         ],
