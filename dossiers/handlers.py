@@ -522,6 +522,12 @@ def _record_model_conditions(acting: Acting, command: c.RecordModelConditions) -
     field_code = outstanding_field_code(
         acting.dossier.criteria_set, command.outstanding_field, Action.RECORD_MODEL_CONDITIONS
     )
+    if acting.context.tasks and field_code != acting.dossier.outstanding_field:
+        # its criterion was given to the field's department at submission: a returned dossier keeps its field
+        raise GuardFailed(
+            Action.RECORD_MODEL_CONDITIONS,
+            [f"hồ sơ đã nộp với lĩnh vực nổi trội «{acting.dossier.outstanding_field}», không đổi được khi bổ sung"],
+        )
     hamlets = _smart_hamlets(acting, command)
     declared = acting.context.model_conditions
     if declared is None:

@@ -214,3 +214,29 @@ def test_smart_hamlet_models_are_named_not_counted(session: Session, demo: DemoD
         c.RecordModelConditions(dossier_id=dossier.id, **conditions(demo, "Kim Đồng", smart_hamlets=())),  # type: ignore[arg-type]
     )
     assert session.scalars(select(SmartHamletModel).where(SmartHamletModel.dossier_id == dossier.id)).all() == []
+
+
+def test_a_returned_dossier_keeps_its_outstanding_field(session: Session, demo: DemoData) -> None:
+    """The field's criterion went to its department at submission: changing the field while supplementing would
+    leave it with nobody (or the wrong department) appraising it."""
+    dossier = submitted(session, demo, "Canh Tân", "san-xuat")
+    now = at(MARCH, 30)
+    reason = {"4": "Chưa có hồ sơ chứng minh sản xuất nổi trội (chuỗi liên kết)."}
+    handle(session, demo.users["phong.nn-ptnt"], now, c.ReturnIndicators(dossier_id=dossier.id, reasons=reason))
+    handle(session, demo.users["dieuphoi.thachan"], now, c.ApproveIndicators(dossier_id=dossier.id))
+    assert dossier.state == "returned"
+    officer = demo.users["xa.canhtan"]
+    with pytest.raises(GuardFailed, match="đã nộp với lĩnh vực nổi trội «san-xuat»"):
+        handle(
+            session,
+            officer,
+            at(now, 1),
+            c.RecordModelConditions(dossier_id=dossier.id, **conditions(demo, "Canh Tân", outstanding_field="du-lich")),  # type: ignore[arg-type]
+        )
+    handle(
+        session,
+        officer,
+        at(now, 1),
+        c.RecordModelConditions(dossier_id=dossier.id, **conditions(demo, "Canh Tân", outstanding_field="san-xuat")),  # type: ignore[arg-type]
+    )
+    assert dossier.outstanding_field == "san-xuat"
