@@ -742,6 +742,7 @@ def _move_tasks(
         for item in pending:
             groups[targets[item.id]].append(item)
         answered = len(task.items) - len(pending)
+        reused = False
         for target, items in groups.items():
             joined = staying.get(target) if target is not None else None
             if joined is not None:
@@ -750,11 +751,13 @@ def _move_tasks(
                     item.task_id = moving.id
             elif answered == 0 and len(groups) == 1:
                 moving = task
+                reused = True
             else:
+                # its seat from the start: a task without a department and without a fallback seat breaks has_seat
                 moving = AppraisalTask(
                     dossier_id=dossier.id,
-                    department_id=None,
-                    fallback_role=None,
+                    department_id=target,
+                    fallback_role=None if target is not None else fallback,
                     round=task.round,
                     opened_at=opened_at,
                 )
@@ -785,6 +788,11 @@ def _move_tasks(
                 )
             )
         session.flush()
+        if not answered and not reused:
+            # every item went to other tasks: an empty task of an ended department would look open for ever
+            session.expire(task, ["items"])
+            session.delete(task)
+            session.flush()
         if answered and task.answered_at is None:
             session.refresh(task, ["items"])
             if all(item.decision is not None for item in task.items):

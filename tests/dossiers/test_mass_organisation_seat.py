@@ -104,3 +104,31 @@ def test_the_transfer_keeps_the_union_beside_the_department(session: Session, de
 
 def account(session: Session, username: str) -> User:
     return session.scalars(select(User).where(User.username == username)).one()
+
+
+def test_a_dossier_nobody_answered_keeps_both_seats_of_17_8_across_the_reform(
+    session: Session, demo: DemoData, demo_world: DemoWorld
+) -> None:
+    """Every task still open on 1/7/2025: Phòng NN&PTNT's and Phòng TN&MT's items both go to Sở NN&MT (one task,
+    the second joining the first), the union's 17.8 to the provincial union; no task of an ended department is
+    left behind, empty or not."""
+    from dossiers.demo import apply_demo_reform
+    from tests.demo_database import CHEAP_HASH_METHOD
+
+    users = demo.users
+    dossier = prepare_and_submit(
+        session, users, demo.communes["Minh Khai"], "xa.minhkhai", "mttq.minhkhai", "dieuphoi.thachan", "xa-ntm-2021",
+        demo, MARCH,
+    )  # fmt: skip
+    before = {code for codes in task_table(session, dossier).values() for code in codes}
+    apply_demo_reform(session, demo, hash_method=CHEAP_HASH_METHOD)
+    session.expire_all()
+    tasks = tasks_of(session, dossier)
+    assert all(task.items for task in tasks)  # no empty task
+    departments = [task.department.code for task in tasks if task.department]
+    assert len(departments) == len(set(departments))  # one task per department
+    assert all(task.department is None or task.department.unit_id == demo.province.id for task in tasks)
+    seats = task_table(session, dossier)
+    assert {code for codes in seats.values() for code in codes} == before  # no item lost
+    assert sorted(code for code, codes in seats.items() if "17.8" in codes) == ["hoi-lhpn", "so-nn-mt"]
+    assert {"17.2", "17.3", "17.1", "13.2"} <= seats["so-nn-mt"]  # from Phòng TN&MT and Phòng NN&PTNT
