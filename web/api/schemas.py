@@ -215,6 +215,17 @@ class OwnershipRowSchema(Schema):
     department_code = fields.String(required=True)
     department_name = fields.String(required=True)
     source = fields.String(allow_none=True, required=True)
+    confidence = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "how sure a (reconstructed) table is of the row; null: as its source states it"},
+    )
+    outstanding_fields = fields.List(
+        fields.String(),
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "kiểu mẫu: the row holds only for dossiers that chose one of these fields"},
+    )
 
 
 class OwnershipSchema(Schema):
