@@ -269,6 +269,8 @@ class ModelConditionsSchema(DossierFormSchema):
     advanced_income_level = Integer(required=True, maximum=MAX_MONEY)
     outstanding_field = Text(required=True, max_length=40)
     outstanding_field_met = Boolean(required=True)
+    # hamlet_1, product_1, sold_on_1 … one trio per row of the form, declared in the class namespace (where
+    # marshmallow collects fields) rather than written out fifteen times
     locals().update(
         {
             f"{name}_{row}": field
