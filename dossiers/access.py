@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session, aliased
@@ -26,6 +26,7 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import task_label
+from dossiers.ownership import applies_to
 from dossiers.territory import load_territory, load_territory_below
 from workflow import permissions
 from workflow.calendar import local_date
@@ -184,16 +185,23 @@ def overseen_area(
 
 
 def owning_departments(
-    session: Session, keys: Collection[tuple[int, int, int]]
-) -> dict[tuple[int, int, int], frozenset[int]]:
-    """(authority unit id, year, criteria set id) → departments owning an indicator of that set. One query."""
+    session: Session, keys: Collection[tuple[int, int, int, str | None]]
+) -> dict[tuple[int, int, int, str | None], frozenset[int]]:
+    """(authority unit id, year, criteria set id, outstanding field) → departments owning an indicator of that
+    set for a dossier with that outstanding field (kiểu mẫu; None for other levels). One query."""
     if not keys:
         return {}
     authorities = {k[0] for k in keys}
     years = {k[1] for k in keys}
     sets = {k[2] for k in keys}
     rows = session.execute(
-        select(Ownership.authority_unit_id, Ownership.year, Criterion.criteria_set_id, Ownership.department_id)
+        select(
+            Ownership.authority_unit_id,
+            Ownership.year,
+            Criterion.criteria_set_id,
+            Ownership.department_id,
+            Ownership.outstanding_fields,
+        )
         .join(Indicator, Indicator.id == Ownership.indicator_id)
         .join(Criterion, Criterion.id == Indicator.criterion_id)
         .where(
@@ -201,12 +209,11 @@ def owning_departments(
             Ownership.year.in_(years),
             Criterion.criteria_set_id.in_(sets),
         )
-        .distinct()
     ).all()
-    found: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-    for authority, year, set_id, department_id in rows:
-        found[(authority, year, set_id)].add(department_id)
-    return {key: frozenset(found.get(key, ())) for key in keys}
+    found: dict[tuple[int, int, int], list[tuple[int, list[Any] | None]]] = defaultdict(list)
+    for authority, year, set_id, department_id, fields in rows:
+        found[(authority, year, set_id)].append((department_id, fields))
+    return {key: frozenset(d for d, fields in found.get(key[:3], ()) if applies_to(fields, key[3])) for key in keys}
 
 
 def seats_for(
@@ -217,7 +224,9 @@ def seats_for(
     the conditions; without them the national default (a hamlet's: its decider's)."""
     if not dossiers:
         return {}
-    owners = owning_departments(session, {(d.authority_unit_id, d.year, d.criteria_set_id) for d in dossiers})
+    owners = owning_departments(
+        session, {(d.authority_unit_id, d.year, d.criteria_set_id, d.outstanding_field) for d in dossiers}
+    )
     tasks: dict[int, set[int]] = defaultdict(set)
     for dossier_id, department_id in session.execute(
         select(AppraisalTask.dossier_id, AppraisalTask.department_id).where(
@@ -232,7 +241,8 @@ def seats_for(
             unit_id=d.unit_id,
             authority_unit_id=d.authority_unit_id,
             decider_unit_id=d.decider_unit_id,
-            owning_department_ids=owners[(d.authority_unit_id, d.year, d.criteria_set_id)] | tasks.get(d.id, set()),
+            owning_department_ids=owners[(d.authority_unit_id, d.year, d.criteria_set_id, d.outstanding_field)]
+            | tasks.get(d.id, set()),
             unit_scope=frozenset({d.unit_id, *chains.get(d.unit_id, [])}),
             authority_scope=frozenset({d.authority_unit_id, *chains.get(d.authority_unit_id, [])}),
             condition_unit_id=(rules or {})

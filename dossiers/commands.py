@@ -135,6 +135,14 @@ class ResubmitToProvince(DossierCommand):
     action: ClassVar[Action] = Action.RESUBMIT_TO_PROVINCE
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordSupervision(DossierCommand):
+    """The Fatherland Front's supervision comment (ý kiến giám sát) on the dossier, at any step: `comment` is the
+    text and is required; it stays in the dossier's history."""
+
+    action: ClassVar[Action] = Action.RECORD_SUPERVISION
+
+
 #: the commands of the actions a page offers as a plain button (a comment, a decision number at most)
 PLAIN_COMMANDS: dict[str, type[DossierCommand]] = {
     command.action: command
@@ -152,6 +160,7 @@ PLAIN_COMMANDS: dict[str, type[DossierCommand]] = {
         AppraiseAtProvince,
         RequestSupplement,
         ResubmitToProvince,
+        RecordSupervision,
     )
 }
 
@@ -215,16 +224,28 @@ class AttachEvidence(DossierCommand):
     policy: EvidencePolicy = DEFAULT_POLICY
 
 
+@dataclass(frozen=True)
+class SmartHamlet:
+    """One smart-hamlet model (QĐ 319, KM3) named as evidence: the hamlet, the product it sells online, where."""
+
+    hamlet_id: int
+    product: str
+    sold_on: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class RecordModelConditions(DossierCommand):
-    """Kiểu mẫu: the commune declares income, smart-hamlet models and its outstanding field."""
+    """Kiểu mẫu: the commune declares income, its smart-hamlet models (each named: which hamlet, which
+    product sold online, where) and its outstanding field. `smart_hamlet_models`, when given, must be the
+    number of hamlets named: a bare count is not evidence."""
 
     action: ClassVar[Action] = Action.RECORD_MODEL_CONDITIONS
     income_per_capita: int
     advanced_income_level: int
-    smart_hamlet_models: int
     outstanding_field: str
     outstanding_field_met: bool
+    smart_hamlets: tuple[SmartHamlet, ...] = ()
+    smart_hamlet_models: int | None = None
 
 
 # --- consultation ------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from dossiers.models import (
     Ownership,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.ownership import applies_to
 from dossiers.procedure_facts import holds_recognition, procedure_of
 from dossiers.regimes import regime_of
 from workflow.actions import Action
@@ -107,6 +108,7 @@ class DossierContext:
                 Indicator.measure,
                 Indicator.answers,
                 Ownership.department_id,
+                Ownership.outstanding_fields,
             )
             .join(Criterion, Criterion.id == Indicator.criterion_id)
             .outerjoin(
@@ -122,13 +124,16 @@ class DossierContext:
         ).all()
         indicators: dict[int, IndicatorRef] = {}
         owners: dict[int, list[int]] = defaultdict(list)
-        for indicator_id, code, number, is_key, thresholds, measure, answers, department_id in rows:
+        for indicator_id, code, number, is_key, thresholds, measure, answers, department_id, fields in rows:
             indicators.setdefault(
                 indicator_id,
                 IndicatorRef(
                     indicator_id, code, number, is_key, thresholds or {}, Measure(measure), tuple(answers or ())
                 ),
             )
+            # kiểu mẫu: the outstanding field's criterion goes to the department of the field the dossier chose
+            if not applies_to(fields, d.outstanding_field):
+                continue
             if department_id is not None and department_id not in owners[indicator_id]:
                 owners[indicator_id].append(department_id)
         return list(indicators.values()), dict(owners)

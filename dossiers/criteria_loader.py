@@ -182,6 +182,11 @@ def parse_criteria_file(path: Path | str) -> ParsedCriteriaFile:
         raise CriteriaFileError([CriteriaProblem(str(path), 1, 1, "", f"not UTF-8 text: {exc.reason}")]) from exc
 
     data, positions = _parse_yaml(path, text)
+    # a province's amendment to a shipped set becomes the province's set, then is checked like any file
+    from dossiers import criteria_amendments  # imported here: it builds on this module
+
+    if criteria_amendments.is_amendment(data):
+        data, positions = criteria_amendments.resolve_amendment(path, data, positions)
     problems = _schema_problems(path, data, positions)
     if not problems:
         # the semantic rules assume the shape the schema guarantees

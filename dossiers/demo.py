@@ -44,6 +44,9 @@ class DemoData:
     departments: dict[str, Department] = field(default_factory=dict)
     new_communes: dict[str, Unit] = field(default_factory=dict)
     province_departments: dict[str, Department] = field(default_factory=dict)
+    #: province department code → its officer's account where the demo data names one (a mass organisation
+    #: is not a Sở: "hoilhpn.caobang", not "so.hoi-lhpn")
+    province_accounts: dict[str, str] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     sets: dict[str, CriteriaSet] = field(default_factory=dict)
     #: seed 004's 2025 targets (level → commune names, or commune → number of hamlets)
@@ -171,6 +174,8 @@ def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt"
         demo.departments[entry["code"]] = _department(session, district, entry["code"], entry["name"])
     for entry in spec["province_departments"]:
         demo.province_departments[entry["code"]] = _department(session, province, entry["code"], entry["name"])
+        if entry.get("account"):
+            demo.province_accounts[entry["code"]] = str(entry["account"])
     session.flush()
 
     for path in builtin_ownership_files():
@@ -305,10 +310,11 @@ def _load_demo_users(session: Session, demo: DemoData, hash_method: str) -> None
         session, password_hash, "chutich.caobang", "Chủ tịch UBND tỉnh Cao Bằng", Role.APPROVER, unit=demo.province
     )
     for code, department in demo.province_departments.items():
-        users[f"so.{code}"] = _user(
+        username = demo.province_accounts.get(code, f"so.{code}")
+        users[username] = _user(
             session,
             password_hash,
-            f"so.{code}",
+            username,
             f"Cán bộ {department.name}",
             Role.DEPARTMENT_OFFICER,
             department=department,
@@ -346,3 +352,17 @@ def _load_reform_users(session: Session, demo: DemoData, password_hash: str) -> 
             Role.APPRAISAL_TEAM,
             unit=commune,
         )
+
+
+def department_officer(session: Session, department_id: int) -> User:
+    """The demo account of a department's officer (the first, by id): "phong.<code>", "so.<code>" or the account
+    the demo data names (a mass organisation's)."""
+    officer = session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.department_id == department_id, RoleAssignment.role == Role.DEPARTMENT_OFFICER)
+        .order_by(User.id)
+    ).first()
+    if officer is None:
+        raise LookupError(f"the demo has no officer for department {department_id}")
+    return officer

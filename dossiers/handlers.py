@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dossiers import commands as c
 from dossiers.access import load_actor
 from dossiers.context import DossierContext
+from dossiers.criteria_amendments import province_mismatch
 from dossiers.evidence import EvidenceRejectedError, store_evidence
 from dossiers.models import (
     AppraisalItem,
@@ -44,6 +45,7 @@ from dossiers.models import (
     ModelConditions,
     Reassessment,
     Recognition,
+    SmartHamletModel,
     SupplementItem,
     SupplementRequest,
     Unit,
@@ -294,6 +296,14 @@ for _stage in (c.AppraiseAtProvince, c.RequestSupplement, c.ResubmitToProvince):
     HANDLERS[_stage] = Handler(_nothing)
 
 
+@handles(c.RecordSupervision)
+def _record_supervision(acting: Acting, command: c.RecordSupervision) -> Applied:
+    """The Front's supervision comment: the audit event is the record (its comment, the step it was made at),
+    shown in the dossier's history; the state does not change."""
+    text = " ".join((command.comment or "").split())
+    return Applied({"supervision": text, "state": acting.dossier.state}, comment=text)
+
+
 @handles(c.Submit)
 def _submit(acting: Acting, _command: c.Submit) -> Applied:
     """One task per owning department with exactly the indicators it owns; a shared indicator is in
@@ -511,32 +521,93 @@ def outstanding_field_code(criteria_set: CriteriaSet, chosen: str, action: str) 
 
 @handles(c.RecordModelConditions)
 def _record_model_conditions(acting: Acting, command: c.RecordModelConditions) -> Applied:
-    if command.income_per_capita < 0 or command.advanced_income_level <= 0 or command.smart_hamlet_models < 0:
-        raise GuardFailed(
-            Action.RECORD_MODEL_CONDITIONS, ["thu nhập, mức thu nhập xã nâng cao và số mô hình phải là số dương"]
-        )
+    if command.income_per_capita < 0 or command.advanced_income_level <= 0:
+        raise GuardFailed(Action.RECORD_MODEL_CONDITIONS, ["thu nhập và mức thu nhập xã nâng cao phải là số dương"])
     field_code = outstanding_field_code(
         acting.dossier.criteria_set, command.outstanding_field, Action.RECORD_MODEL_CONDITIONS
     )
+    if acting.context.tasks and field_code != acting.dossier.outstanding_field:
+        # its criterion was given to the field's department at submission: a returned dossier keeps its field
+        raise GuardFailed(
+            Action.RECORD_MODEL_CONDITIONS,
+            [f"hồ sơ đã nộp với lĩnh vực nổi trội «{acting.dossier.outstanding_field}», không đổi được khi bổ sung"],
+        )
+    hamlets = _smart_hamlets(acting, command)
     declared = acting.context.model_conditions
     if declared is None:
         declared = ModelConditions(dossier_id=acting.dossier.id, updated_at=acting.now)
         acting.session.add(declared)
     declared.income_per_capita = command.income_per_capita
     declared.advanced_income_level = command.advanced_income_level
-    declared.smart_hamlet_models = command.smart_hamlet_models
+    declared.smart_hamlet_models = len({entry.hamlet_id for entry, _ in hamlets})
     declared.outstanding_field_met = command.outstanding_field_met
     declared.updated_at = acting.now
     acting.dossier.outstanding_field = field_code
+    acting.session.execute(delete(SmartHamletModel).where(SmartHamletModel.dossier_id == acting.dossier.id))
+    acting.session.add_all(
+        SmartHamletModel(
+            dossier_id=acting.dossier.id,
+            hamlet_unit_id=entry.hamlet_id,
+            product=entry.product,
+            sold_on=entry.sold_on,
+            recorded_at=acting.now,
+        )
+        for entry, _ in hamlets
+    )
     return Applied(
         {
             "income_per_capita": command.income_per_capita,
             "advanced_income_level": command.advanced_income_level,
-            "smart_hamlet_models": command.smart_hamlet_models,
+            "smart_hamlet_models": declared.smart_hamlet_models,
+            "smart_hamlets": [
+                {"hamlet_id": entry.hamlet_id, "hamlet": name, "product": entry.product, "sold_on": entry.sold_on}
+                for entry, name in hamlets
+            ],
             "outstanding_field": field_code,
             "outstanding_field_met": command.outstanding_field_met,
         }
     )
+
+
+def _smart_hamlets(acting: Acting, command: c.RecordModelConditions) -> list[tuple[c.SmartHamlet, str]]:
+    """The smart-hamlet models named, each checked: a hamlet of the commune in force today, a product and where
+    it is sold online, no model named twice; a count given beside them must be the number of hamlets named."""
+    problems: list[str] = []
+    entries = [
+        c.SmartHamlet(entry.hamlet_id, " ".join(entry.product.split()), " ".join(entry.sold_on.split()))
+        for entry in command.smart_hamlets
+    ]
+    units = {
+        unit.id: unit
+        for unit in acting.session.scalars(select(Unit).where(Unit.id.in_({e.hamlet_id for e in entries})))
+    }
+    seen: set[tuple[int, str]] = set()
+    named: list[tuple[c.SmartHamlet, str]] = []
+    for number, entry in enumerate(entries, start=1):
+        unit = units.get(entry.hamlet_id)
+        if unit is None or unit.kind != UnitKind.HAMLET or unit.parent_id != acting.dossier.unit_id:
+            problems.append(f"mô hình {number}: không phải thôn của {acting.dossier.unit.name}")
+            continue
+        if not unit.is_valid_on(acting.context.today):
+            problems.append(f"mô hình {number}: thôn {unit.name} không còn hiệu lực")
+        if not entry.product or not entry.sold_on:
+            problems.append(f"mô hình {number} (thôn {unit.name}): ghi sản phẩm và nơi bán trực tuyến")
+        elif len(entry.product) > 200 or len(entry.sold_on) > 300:
+            problems.append(f"mô hình {number} (thôn {unit.name}): sản phẩm tối đa 200, nơi bán tối đa 300 ký tự")
+        key = (entry.hamlet_id, fold(entry.product))
+        if key in seen:
+            problems.append(f"mô hình {number}: thôn {unit.name} đã có sản phẩm «{entry.product}»")
+        seen.add(key)
+        named.append((entry, unit.name))
+    hamlets = len({entry.hamlet_id for entry, _ in named})
+    if command.smart_hamlet_models is not None and command.smart_hamlet_models != hamlets and not problems:
+        problems.append(
+            f"số mô hình thôn thông minh ({command.smart_hamlet_models}) khác số thôn đã nêu ({hamlets}): "
+            "ghi từng mô hình — thôn nào, sản phẩm nào bán trực tuyến, ở đâu"
+        )
+    if problems:
+        raise GuardFailed(Action.RECORD_MODEL_CONDITIONS, problems)
+    return named
 
 
 # --- consultation ------------------------------------------------------------------------------------
@@ -823,6 +894,13 @@ def _register(session: Session, user: User, now: dt.datetime, command: c.Registe
             grouped_unit=unit.kind == UnitKind.COMMUNE,
         )
     )
+    # a province's own set (its amendments to a national one) is for that province's units only
+    province = territory.province_of(unit.id)
+    if province_mismatch(criteria_set.issued_by, province.name if province else None):
+        missing.append(
+            f"bộ tiêu chí {criteria_set.label} do tỉnh {criteria_set.issued_by} ban hành, "
+            f"không áp dụng cho «{unit.name}»" + (f" (tỉnh {province.name})" if province else "")
+        )
     if authority is None:
         missing.append(f"không tìm thấy cơ quan thẩm tra ({', '.join(route.authority_kinds)}) của «{unit.name}»")
     if decider is None:

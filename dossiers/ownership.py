@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from dossiers.criteria_loader import find_criteria_set
 from dossiers.models import CriteriaSet, Criterion, Department, Indicator, Ownership, OwnershipRemark, Unit
-from workflow.vocabulary import UnitKind
+from workflow.vocabulary import Confidence, UnitKind
 
 
 class OwnershipFileError(ValueError):
@@ -45,6 +45,55 @@ def _authority(session: Session, path: Path, spec: dict[str, Any]) -> Unit:
     return unit
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One assignment read from the file, before it becomes a row per year."""
+
+    indicator: Indicator
+    department: Department
+    where: str
+    whole: bool
+    #: kiểu mẫu: only for dossiers whose outstanding field is one of these; None: every dossier
+    fields: tuple[str, ...] | None
+    confidence: Confidence | None
+
+
+def _confidence(path: Path, key: str, value: Any) -> Confidence | None:
+    if value is None:
+        return None
+    try:
+        return Confidence(str(value))
+    except ValueError:
+        raise OwnershipFileError(
+            path, key, f"{value!r} is not one of {', '.join(c.value for c in Confidence)}"
+        ) from None
+
+
+def _outstanding(
+    path: Path, key: str, criteria_set: CriteriaSet, owned: dict[str, Any]
+) -> tuple[Criterion, tuple[str, ...]]:
+    """`outstanding_fields: {criterion: 4, fields: [san-xuat]}`: the set's outstanding-field criterion (kiểu mẫu
+    KM4) goes to this department for a dossier that chose one of the fields (codes of the set's list)."""
+    spec = owned["outstanding_fields"]
+    if not isinstance(spec, dict) or "criterion" not in spec or not spec.get("fields"):
+        raise OwnershipFileError(path, key, "needs {criterion: N, fields: [code, …]}")
+    criterion = next((c for c in criteria_set.criteria if c.number == int(spec["criterion"])), None)
+    if criterion is None:
+        raise OwnershipFileError(path, f"{key}.criterion", f"no criterion {spec['criterion']}")
+    listed = [str(f["code"]) for f in criteria_set.outstanding_fields or []]
+    unknown = [str(code) for code in spec["fields"] if str(code) not in listed]
+    if unknown:
+        raise OwnershipFileError(
+            path, f"{key}.fields", f"{', '.join(unknown)} not in the set's outstanding fields ({', '.join(listed)})"
+        )
+    return criterion, tuple(str(code) for code in spec["fields"])
+
+
+def applies_to(outstanding_fields: list[Any] | None, chosen: str | None) -> bool:
+    """Whether an ownership row holds for a dossier with this outstanding field (None: every dossier)."""
+    return outstanding_fields is None or chosen in outstanding_fields
+
+
 @dataclass
 class OwnershipLoad:
     authority: Unit
@@ -65,9 +114,10 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
     if not years:
         raise OwnershipFileError(path, "years", "list at least one year")
     source = str(data.get("source", path.name))
+    file_confidence = _confidence(path, "confidence", data.get("confidence"))
 
     departments = {d.code: d for d in session.scalars(select(Department).where(Department.unit_id == authority.id))}
-    planned: list[tuple[Indicator, Department, str, bool]] = []
+    planned: list[Planned] = []
     remarks: list[tuple[CriteriaSet | None, Department, str]] = []
     touched_sets: dict[int, CriteriaSet] = {}
     for index, entry in enumerate(data.get("departments") or []):
@@ -78,6 +128,7 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                 path, f"{key}.code", f"{entry.get('code')!r} is not a department of {authority.name}"
             )
         where = f"{source}, {entry['section']}" if entry.get("section") else source
+        confidence = _confidence(path, f"{key}.confidence", entry.get("confidence")) or file_confidence
         for set_code, owned in (entry.get("sets") or {}).items():
             criteria_set = find_criteria_set(session, set_code)
             if criteria_set is None:
@@ -89,12 +140,15 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                 criterion = by_number.get(int(number))
                 if criterion is None:
                     raise OwnershipFileError(path, f"{key}.sets.{set_code}.criteria", f"no criterion {number}")
-                planned.extend((indicator, department, where, True) for indicator in criterion.indicators)
+                planned.extend(Planned(i, department, where, True, None, confidence) for i in criterion.indicators)
             for code in owned.get("indicators") or []:
                 indicator = by_code.get(str(code))
                 if indicator is None:
                     raise OwnershipFileError(path, f"{key}.sets.{set_code}.indicators", f"no indicator {code}")
-                planned.append((indicator, department, where, False))
+                planned.append(Planned(indicator, department, where, False, None, confidence))
+            if owned.get("outstanding_fields"):
+                criterion, fields = _outstanding(path, f"{key}.sets.{set_code}.outstanding_fields", criteria_set, owned)
+                planned.extend(Planned(i, department, where, True, fields, confidence) for i in criterion.indicators)
         remarks.extend((None, department, str(text)) for text in entry.get("remarks") or [])
 
     for year in years:
@@ -114,21 +168,31 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                 OwnershipRemark.criteria_set_id.in_(set_ids),
             )
         )
-        # a whole-criterion assignment wins over the same indicator named on its own
+        # a whole-criterion assignment wins over the same indicator named on its own; an assignment for every
+        # dossier wins over one for some outstanding fields, whose fields add up
         rows: dict[tuple[int, int], Ownership] = {}
-        for indicator, department, where, whole in planned:
-            row = rows.get((indicator.id, department.id))
+        for plan in planned:
+            row = rows.get((plan.indicator.id, plan.department.id))
             if row is None:
-                rows[(indicator.id, department.id)] = Ownership(
+                rows[(plan.indicator.id, plan.department.id)] = Ownership(
                     authority_unit_id=authority.id,
                     year=year,
-                    indicator_id=indicator.id,
-                    department_id=department.id,
-                    source=where,
-                    whole_criterion=whole,
+                    indicator_id=plan.indicator.id,
+                    department_id=plan.department.id,
+                    source=plan.where,
+                    whole_criterion=plan.whole,
+                    outstanding_fields=list(plan.fields) if plan.fields is not None else None,
+                    confidence=plan.confidence,
                 )
             else:
-                row.whole_criterion = row.whole_criterion or whole
+                row.whole_criterion = row.whole_criterion or plan.whole
+                if row.outstanding_fields is None or plan.fields is None:
+                    row.outstanding_fields = None
+                else:
+                    row.outstanding_fields = [
+                        *row.outstanding_fields,
+                        *(f for f in plan.fields if f not in row.outstanding_fields),
+                    ]
         session.add_all(rows.values())
         for criteria_set in touched_sets.values():
             for _, department, text in remarks:
@@ -142,16 +206,17 @@ def load_ownership_file(session: Session, path: Path) -> OwnershipLoad:
                     )
                 )
     session.flush()
-    distinct_pairs = {(indicator.id, department.id) for indicator, department, _, _ in planned}
+    distinct_pairs = {(plan.indicator.id, plan.department.id) for plan in planned}
     return OwnershipLoad(authority=authority, years=years, rows=len(distinct_pairs) * len(years))
 
 
 def owning_department_ids(
     session: Session, authority_unit_id: int, year: int, indicator_ids: Iterable[int]
 ) -> dict[int, list[int]]:
-    """indicator id → ids of its owning departments (usually one, sometimes two) in an authority's table for a year."""
+    """indicator id → ids of its owning departments (usually one, sometimes two) in an authority's table for a year;
+    assignments for some outstanding fields only (kiểu mẫu) are left out: see `outstanding_field_owners`."""
     rows = session.execute(
-        select(Ownership.indicator_id, Ownership.department_id)
+        select(Ownership.indicator_id, Ownership.department_id, Ownership.outstanding_fields)
         .where(
             Ownership.authority_unit_id == authority_unit_id,
             Ownership.year == year,
@@ -160,10 +225,14 @@ def owning_department_ids(
         .order_by(Ownership.department_id)
     ).all()
     owners: dict[int, list[int]] = defaultdict(list)
-    for indicator_id, department_id in rows:
-        if department_id not in owners[indicator_id]:
+    for indicator_id, department_id, fields in rows:
+        if fields is None and department_id not in owners[indicator_id]:
             owners[indicator_id].append(department_id)
     return dict(owners)
+
+
+#: from the surest to the least sure
+_SURENESS = list(Confidence)
 
 
 @dataclass
@@ -173,6 +242,10 @@ class DepartmentShare:
     department: Department
     criteria: list[int] = field(default_factory=list)
     indicators: list[str] = field(default_factory=list)
+    #: kiểu mẫu: the outstanding fields (their names) whose criterion it appraises
+    fields: list[str] = field(default_factory=list)
+    #: the least sure of its assignments, when the table states how sure it is (a reconstruction)
+    confidence: Confidence | None = None
 
     def line(self) -> str:
         parts = []
@@ -180,6 +253,8 @@ class DepartmentShare:
             parts.append("tiêu chí " + ", ".join(str(number) for number in self.criteria))
         if self.indicators:
             parts.append("chỉ tiêu " + ", ".join(self.indicators))
+        if self.fields:
+            parts.append("lĩnh vực nổi trội " + ", ".join(self.fields))
         return f"{self.department.name}: {'; '.join(parts)}"
 
 
@@ -198,9 +273,20 @@ def ownership_shares(session: Session, authority: Unit, year: int, criteria_set:
         .order_by(Department.id, Criterion.number, Indicator.position)
     ).all()
     shares: dict[int, DepartmentShare] = {}
+    names = {str(f["code"]): str(f["name"]) for f in criteria_set.outstanding_fields or []}
     for ownership, department, indicator, criterion in rows:
         share = shares.setdefault(department.id, DepartmentShare(department))
-        if not ownership.whole_criterion:
+        if ownership.confidence is not None and (
+            share.confidence is None or _SURENESS.index(ownership.confidence) > _SURENESS.index(share.confidence)
+        ):
+            share.confidence = Confidence(ownership.confidence)
+        if ownership.outstanding_fields is not None:
+            share.fields.extend(
+                names.get(code, code)
+                for code in ownership.outstanding_fields
+                if names.get(code, code) not in share.fields
+            )
+        elif not ownership.whole_criterion:
             share.indicators.append(indicator.code)
         elif criterion.number not in share.criteria:
             share.criteria.append(criterion.number)
@@ -214,9 +300,16 @@ class OwnershipCheck:
     unowned: list[Indicator]
     shared: list[tuple[Indicator, list[Department]]]
     remarks: list[OwnershipRemark]
+    #: kiểu mẫu: outstanding fields of the set no department appraises (names); their criterion goes to the
+    #: authority's fallback seat
+    fields_unowned: list[str] = field(default_factory=list)
+    #: where the assignments come from, with how sure the table is of them (None: as the source states it)
+    sources: list[tuple[str, str | None]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        lines = []
+        lines = [f"Nguồn: {source}" + (f" (độ tin cậy: {sure})" if sure else "") for source, sure in self.sources]
+        if self.fields_unowned:
+            lines.append("Lĩnh vực nổi trội chưa có phòng, ban phụ trách: " + ", ".join(self.fields_unowned))
         if self.unowned:
             lines.append(f"Chưa có phòng, ban phụ trách ({len(self.unowned)} chỉ tiêu):")
             lines.extend(f"  - {i.code} ({i.criterion.number}. {i.criterion.name}): {i.name}" for i in self.unowned)
@@ -247,8 +340,32 @@ def check_ownership(session: Session, authority: Unit, year: int, criteria_set: 
         )
         .order_by(OwnershipRemark.id)
     ).all()
+    conditional = session.execute(
+        select(Ownership.indicator_id, Ownership.outstanding_fields).where(
+            Ownership.authority_unit_id == authority.id,
+            Ownership.year == year,
+            Ownership.indicator_id.in_([i.id for i in indicators]),
+            Ownership.outstanding_fields.is_not(None),
+        )
+    ).all()
+    by_field = {code for _, fields in conditional for code in fields or []}
+    sources = session.execute(
+        select(Ownership.source, Ownership.confidence)
+        .where(
+            Ownership.authority_unit_id == authority.id,
+            Ownership.year == year,
+            Ownership.indicator_id.in_([i.id for i in indicators]),
+            Ownership.confidence.is_not(None),
+        )
+        .distinct()
+        .order_by(Ownership.source)
+    ).all()
     return OwnershipCheck(
-        unowned=[i for i in indicators if not owners.get(i.id)],
+        sources=[(str(source), confidence) for source, confidence in sources],
+        fields_unowned=[
+            str(f["name"]) for f in criteria_set.outstanding_fields or [] if conditional and f["code"] not in by_field
+        ],
+        unowned=[i for i in indicators if not owners.get(i.id) and i.id not in {row[0] for row in conditional}],
         shared=[(i, owners[i.id]) for i in indicators if len(owners.get(i.id, [])) > 1],
         remarks=list(remarks),
     )

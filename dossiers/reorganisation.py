@@ -49,6 +49,7 @@ from dossiers.models import (
     Unit,
     User,
 )
+from dossiers.ownership import applies_to
 from dossiers.territory import load_territory
 from workflow.calendar import local_date, local_time
 from workflow.errors import GuardFailed
@@ -654,10 +655,13 @@ def _transfer_dossiers(
     session.flush()
 
 
-def _owner_of(session: Session, authority_id: int, year: int, criteria_set_id: int) -> dict[int, list[int]]:
-    """indicator id → departments (still in force) owning it in the authority's table for the year."""
+def _owner_of(
+    session: Session, authority_id: int, year: int, criteria_set_id: int, outstanding_field: str | None = None
+) -> dict[int, list[int]]:
+    """indicator id → departments (still in force) owning it in the authority's table for the year (for a kiểu mẫu
+    dossier, its outstanding field's)."""
     rows = session.execute(
-        select(Ownership.indicator_id, Ownership.department_id)
+        select(Ownership.indicator_id, Ownership.department_id, Ownership.outstanding_fields)
         .join(Indicator, Indicator.id == Ownership.indicator_id)
         .join(Criterion, Criterion.id == Indicator.criterion_id)
         .join(Department, Department.id == Ownership.department_id)
@@ -670,8 +674,9 @@ def _owner_of(session: Session, authority_id: int, year: int, criteria_set_id: i
         .order_by(Ownership.department_id)
     ).all()
     found: dict[int, list[int]] = defaultdict(list)
-    for indicator_id, department_id in rows:
-        found[indicator_id].append(department_id)
+    for indicator_id, department_id, fields in rows:
+        if applies_to(fields, outstanding_field):
+            found[indicator_id].append(department_id)
     return found
 
 
@@ -685,38 +690,93 @@ def _move_tasks(
     """Open items of tasks held by ended departments go to the successor authority's owners (its
     ownership table), else the department's successor, else the authority's fallback seat. A task is
     re-pointed whole when all its items move together and none was answered; otherwise the open items
-    go to a new task and the answered ones stay where they were answered."""
-    tasks = session.scalars(
+    go to a new task and the answered ones stay where they were answered. Items joining a department
+    that already has a task on the dossier join that task.
+
+    An indicator appraised by two seats (Phòng TN&MT and Hội LHPN on 17.8) stays appraised by two: each
+    open item goes to an owner that does not hold the indicator on the dossier yet — the ended
+    department's own successor first —, so one department never answers for the other."""
+    all_tasks = session.scalars(
         select(AppraisalTask)
-        .where(AppraisalTask.dossier_id == dossier.id, AppraisalTask.department_id.in_(list(ended_departments)))
+        .where(AppraisalTask.dossier_id == dossier.id)
         .options(selectinload(AppraisalTask.items), selectinload(AppraisalTask.department))
         .order_by(AppraisalTask.id)
     ).all()
-    owners = _owner_of(session, authority_id, dossier.year, dossier.criteria_set_id) if tasks else {}
+    tasks = [task for task in all_tasks if task.department_id in ended_departments]
+    owners = (
+        _owner_of(session, authority_id, dossier.year, dossier.criteria_set_id, dossier.outstanding_field)
+        if tasks
+        else {}
+    )
     fallback = FALLBACK_APPRAISER.get(RecognitionLevel(dossier.level), Role.COORDINATOR)
+
+    def seat_after(department_id: int | None) -> int | None:
+        successor = ended_departments.get(department_id or 0)
+        if department_id in ended_departments:
+            return successor.id if successor is not None else None
+        return department_id
+
+    # who holds each indicator once the transfer is done: tasks that stay, answered items (their seat's successor)
+    holders: dict[int, set[int]] = defaultdict(set)
+    for task in all_tasks:
+        for item in task.items:
+            if task not in tasks:
+                seat = task.department_id
+            else:
+                seat = seat_after(task.department_id) if item.decision else None
+            if seat is not None:
+                holders[item.indicator_id].add(seat)
+    targets: dict[int, int | None] = {}
+    pending_of = {task.id: [item for item in task.items if item.decision is None] for task in tasks}
+    for successors_first in (True, False):
+        for task in tasks:
+            successor = seat_after(task.department_id)
+            for item in pending_of[task.id]:
+                if item.id in targets:
+                    continue
+                owned = owners.get(item.indicator_id, [])
+                free = [d for d in owned if d not in holders[item.indicator_id]]
+                if successors_first:
+                    if successor is None or successor not in free:
+                        continue
+                    target: int | None = successor
+                elif owned:
+                    target = free[0] if free else None
+                else:
+                    target = successor if successor not in holders[item.indicator_id] else None
+                targets[item.id] = target
+                if target is not None:
+                    holders[item.indicator_id].add(target)
+
+    staying = {task.department_id: task for task in all_tasks if task not in tasks and task.department_id is not None}
     moved: list[tuple[str, dict[str, Any]]] = []
     for task in tasks:
         old = task.department
         if old is None:  # only tasks of ended departments were selected
             continue
-        pending = [item for item in task.items if item.decision is None]
+        pending = pending_of[task.id]
         if not pending:
             continue
         groups: dict[int | None, list[AppraisalItem]] = defaultdict(list)
         for item in pending:
-            owned = owners.get(item.indicator_id)
-            successor = ended_departments.get(task.department_id or 0)
-            target = owned[0] if owned else (successor.id if successor else None)
-            groups[target].append(item)
+            groups[targets[item.id]].append(item)
         answered = len(task.items) - len(pending)
+        reused = False
         for target, items in groups.items():
-            if answered == 0 and len(groups) == 1:
+            joined = staying.get(target) if target is not None else None
+            if joined is not None:
+                moving = joined
+                for item in items:
+                    item.task_id = moving.id
+            elif answered == 0 and len(groups) == 1:
                 moving = task
+                reused = True
             else:
+                # its seat from the start: a task without a department and without a fallback seat breaks has_seat
                 moving = AppraisalTask(
                     dossier_id=dossier.id,
-                    department_id=None,
-                    fallback_role=None,
+                    department_id=target,
+                    fallback_role=None if target is not None else fallback,
                     round=task.round,
                     opened_at=opened_at,
                 )
@@ -728,6 +788,8 @@ def _move_tasks(
             moving.fallback_role = None if target is not None else fallback
             moving.opened_at = opened_at
             moving.answered_at = None
+            if target is not None:
+                staying[target] = moving
             target_department = session.get(Department, target) if target is not None else None
             target_name = target_department.name if target_department else "bộ phận điều phối của tỉnh"
             codes = sorted(item.indicator.code for item in items)
@@ -744,8 +806,13 @@ def _move_tasks(
                     },
                 )
             )
-        if answered and task.answered_at is None:
+        session.flush()
+        if not answered and not reused:
+            # every item went to other tasks: an empty task of an ended department would look open for ever
+            session.expire(task, ["items"])
+            session.delete(task)
             session.flush()
+        if answered and task.answered_at is None:
             session.refresh(task, ["items"])
             if all(item.decision is not None for item in task.items):
                 task.answered_at = max((i.decided_at for i in task.items if i.decided_at), default=opened_at)

@@ -25,6 +25,8 @@ class Action(StrEnum):
     RECORD_SURVEY = "record_survey"
     RECORD_VOTE = "record_vote"
     RECORD_ANNOUNCEMENT = "record_announcement"
+    # the Fatherland Front's supervision (giám sát) of the whole procedure, at any step
+    RECORD_SUPERVISION = "record_supervision"
     # submission and appraisal
     SUBMIT = "submit"
     RESUBMIT = "resubmit"
@@ -52,3 +54,5 @@ class Action(StrEnum):
 OPENING_ACTIONS = frozenset({Action.REGISTER, Action.OPEN_REVOCATION})
 #: a department's answer on its own appraisal task
 APPRAISAL_ACTIONS = frozenset({Action.APPROVE_INDICATORS, Action.RETURN_INDICATORS})
+#: actions a party may take at any step, which nobody waits for: not listed as anyone's work to do
+STANDING_ACTIONS = frozenset({Action.RECORD_SUPERVISION})

@@ -205,6 +205,10 @@ def _comment_given(facts: Facts, _rules: Rules) -> list[str]:
     return [] if facts.comment and facts.comment.strip() else ["cần ghi rõ lý do"]
 
 
+def _supervision_given(facts: Facts, _rules: Rules) -> list[str]:
+    return [] if facts.comment and facts.comment.strip() else ["cần ghi nội dung ý kiến giám sát"]
+
+
 ALL_ASSESSED = Guard("all_assessed", _all_assessed)
 ALL_MET = Guard("all_met", _all_met)
 POSTING_DONE = Guard("posting_done", _posting_done)
@@ -224,6 +228,7 @@ MODEL_CONDITIONS = Guard("model_conditions", _model_conditions)
 COMMUNES_RECOGNISED = Guard("communes_recognised", _communes_recognised)
 REVOCATION_FIRES = Guard("revocation_rule_fires", _revocation_fires)
 COMMENT_GIVEN = Guard("comment_given", _comment_given)
+SUPERVISION_GIVEN = Guard("supervision_given", _supervision_given)
 
 
 def prerequisite(required: RecognitionLevel) -> Guard:

@@ -42,6 +42,7 @@ from workflow.guards import (
     REVOCATION_POSTING_DONE,
     SECURITY_CONFIRMED,
     SOMETHING_RETURNED,
+    SUPERVISION_GIVEN,
     SURVEY_MET,
     VOTE_MET,
     Guard,
@@ -102,6 +103,10 @@ _S_FORWARDED = StateDef("forwarded", "Đã trình xét công nhận", time_limit
 _S_RECOGNISED = StateDef("recognised", "Đã công nhận", final=True)
 _S_REFUSED = StateDef("refused", "Không công nhận", final=True)
 _S_WITHDRAWN = StateDef("withdrawn", "Đã rút hồ sơ", final=True)
+
+
+#: where the Front records its supervision: from the confirmed registration until the decision
+SUPERVISED_STATES = ("self_assessment", "consultation", "under_appraisal", "returned", "appraised", "forwarded")
 
 
 def _appraisal_actions(appraisers: tuple[Grant, ...]) -> tuple[ActionDef, ...]:
@@ -173,6 +178,8 @@ def _recognition(level: RecognitionLevel, decision: _Decision) -> ProcedureDef:
         ActionDef(Action.FORWARD, decision.forward_label, (COORDINATOR,)),
         ActionDef(Action.RECOGNISE, decision.recognise_label, (decision.decider,)),
         ActionDef(Action.REFUSE, decision.refuse_label, (decision.decider,)),
+        # seeds 000-004: the Front supervises the building of NTM and the dossier (giám sát), not only the survey
+        ActionDef(Action.RECORD_SUPERVISION, "Ghi ý kiến giám sát của Mặt trận Tổ quốc", (FRONT,)),
     )
     editable = ("self_assessment", "consultation", "returned")
     support = decision.support
@@ -205,6 +212,7 @@ def _recognition(level: RecognitionLevel, decision: _Decision) -> ProcedureDef:
             (ALL_APPROVED, ALL_MET, SURVEY_MET, support, NO_DEBT_CONFIRMED, SECURITY_CONFIRMED, *extra),
         ),
         TransitionDef(Action.REFUSE, ("forwarded",), "refused", (COMMENT_GIVEN,)),
+        TransitionDef(Action.RECORD_SUPERVISION, SUPERVISED_STATES, None, (SUPERVISION_GIVEN,)),
     )
     return ProcedureDef(
         name=level.value,

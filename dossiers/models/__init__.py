@@ -12,6 +12,7 @@ from dossiers.models.recognition import (
     ModelConditions,
     Reassessment,
     Recognition,
+    SmartHamletModel,
 )
 from dossiers.models.reorganisation import Reorganisation
 from dossiers.models.reports import ReportSubmission
@@ -45,6 +46,7 @@ __all__ = [
     "Reorganisation",
     "ReportSubmission",
     "RoleAssignment",
+    "SmartHamletModel",
     "SupplementItem",
     "SupplementRequest",
     "TargetKind",

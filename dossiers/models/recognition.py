@@ -82,6 +82,26 @@ class ModelConditions(Base):
     dossier: Mapped[Dossier] = relationship()
 
 
+class SmartHamletModel(Base):
+    """Kiểu mẫu (QĐ 319, KM3): one smart-hamlet model the commune names as evidence — which of its hamlets,
+    which product it sells online and where — rather than a bare count."""
+
+    __tablename__ = "smart_hamlet_models"
+    __table_args__ = (UniqueConstraint("dossier_id", "hamlet_unit_id", "product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    hamlet_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    #: the product (OCOP or other) the hamlet sells online
+    product: Mapped[str] = mapped_column(String(200))
+    #: where it is sold online: a marketplace, a website, a page
+    sold_on: Mapped[str] = mapped_column(String(300))
+    recorded_at: Mapped[dt.datetime] = mapped_column()
+
+    dossier: Mapped[Dossier] = relationship()
+    hamlet: Mapped[Unit] = relationship()
+
+
 class Recognition(Base):
     """A recognition a unit holds: granted by a dossier here, or recorded from before the system."""
 

@@ -68,6 +68,15 @@ def seed_table() -> dict[str, dict[str, tuple[list[int], list[str]]]]:
                     known = table[set_code].setdefault(heading, ([], []))
                     known[0].extend(c for c in criteria if c not in known[0])
                     known[1].extend(i for i in indicators if i not in known[1])
+        # VI.16: the women's union carries out the national guide of one indicator of the xã NTM set (QĐ 94/QĐ-ĐCT,
+        # "hướng dẫn thực hiện chỉ tiêu 17.8 trong bộ tiêu chí quốc gia về xã nông thôn mới"): it appraises it too
+        for code in re.findall(
+            r"hướng dẫn thực hiện chỉ tiêu (\d{1,2}\.\d{1,2}) trong bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn",
+            flat,
+            flags=re.IGNORECASE,
+        ):
+            guided = table[NTM].setdefault(heading, ([], []))
+            guided[1].extend([code] if code not in guided[1] else [])
     return table
 
 
@@ -88,7 +97,8 @@ def test_the_seed_parser_reads_the_plan_as_written() -> None:
         ["13.2", "13.3", "13.4", "13.5", "17.1", "17.4", "17.9", "17.10", "18.6"],
     )
     assert table[ADVANCED]["Ban Chỉ huy Quân sự huyện"] == ([], ["19.1"])
-    assert len(table[NTM]) == 12  # every department of VI.2-VI.13
+    assert table[NTM]["Hội Liên hiệp Phụ nữ huyện"] == ([], ["17.8"])  # VI.16, by QĐ 94/QĐ-ĐCT
+    assert len(table[NTM]) == 13  # every department of VI.2-VI.13, and the women's union (VI.16)
     assert len(table[ADVANCED]) == 11  # Phòng Nội vụ has no nâng cao indicator
 
 

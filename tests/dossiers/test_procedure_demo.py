@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers import commands as c
-from dossiers.demo import DemoData, load_demo, slug
+from dossiers.demo import DemoData, department_officer, load_demo, slug
 from dossiers.handlers import handle, replayed_state, supplement_requests
 from dossiers.models import Dossier, Ownership, Recognition, Unit, User
 from dossiers.procedure_facts import tasks_of
@@ -234,7 +234,7 @@ def test_no_district_commune_is_appraised_by_provincial_departments(session: Ses
     for code in sorted(code for code in tasks if code is not None):
         handle(
             session,
-            users[f"so.{code}"],
+            department_officer(session, demo.province_departments[code].id),
             now,
             c.ApproveIndicators(dossier_id=dossier.id, codes=tuple(sorted(tasks[code]))),
         )

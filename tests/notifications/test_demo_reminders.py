@@ -40,7 +40,8 @@ def test_reminders_follow_the_2025_reform(session: Session, demo: DemoData) -> N
     # the scheduler did not run on 20/3, so the district's coordinator hears today of the 26 reports
     # (Q1 and March, 13 communes) not sent by 19/3; the communes get no late "before the deadline" reminder
     departments = _tick(session, at(D(2025, 3, 21)), transport)
-    owners = {f"phong.{code}" for code in demo.departments if code != "hoi-phu-nu"}  # it owns no indicator
+    # every one of them owns an indicator now, the women's union too (17.8, seed 004 mục VI.16)
+    owners = {f"phong.{code}" for code in demo.departments}
     assert {to for to, _ in departments} == owners | {"dieuphoi.thachan"}
     assert ("dieuphoi.thachan", "[NTM] 26 việc cần xử lý: 26 việc quá hạn cần đôn đốc (21/03/2025)") in departments
 

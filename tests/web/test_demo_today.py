@@ -18,6 +18,8 @@ TODAY = {
     "dieuphoi.caobang": {"Kim Đồng 2026": "Xác nhận đăng ký"},
     "so.so-nn-mt": {"Đức Xuân": "Thẩm tra đạt các chỉ tiêu được phân công"},
     "so.so-yt": {"Đức Xuân": "Thẩm tra đạt các chỉ tiêu được phân công"},
+    # Hội LHPN co-appraises 17.8 (seed 004 mục VI.16): the district union had not answered by 1/7/2025
+    "hoilhpn.caobang": {"Đức Xuân": "Thẩm tra đạt các chỉ tiêu được phân công"},
     "xa2025.duclong": {"Lê Lợi": "Nộp hồ sơ đề nghị thẩm tra", "Đức Long": "Nộp lại hồ sơ đã bổ sung"},
     "mttq2025.duclong": {"Lê Lợi": "Ghi kết quả lấy ý kiến sự hài lòng"},
     "xa2025.thachan": {"Vân Trình": "Hoàn thành tự đánh giá"},

@@ -107,7 +107,8 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         "workspace.record_announcement": {**dossier, "start": "01/06/2025", "end": "20/06/2025"},
         "workspace.record_model_conditions": {
             **dossier, "income_per_capita": "70000000", "advanced_income_level": "60000000",
-            "smart_hamlet_models": "1", "outstanding_field": "van-hoa", "outstanding_field_met": "1",
+            "hamlet_1": "1", "product_1": "Mật ong", "sold_on_1": "postmart.vn",
+            "outstanding_field": "van-hoa", "outstanding_field_met": "1",
         },
         "workspace.confirm_condition": {**dossier, "condition": "x", "holds": "1", "note": "ok"},
         "workspace.appraise": {**dossier, "task": "1", "decision": "return", "codes": "1.1", "reason-1.1": "Thiếu"},

@@ -72,6 +72,8 @@ EXPECTED: dict[Action, tuple[str, set[str]]] = {
     Action.FORWARD: ("appraised", {"coordinator"}),
     Action.RECOGNISE: ("forwarded", {"provincial chairman"}),
     Action.REFUSE: ("forwarded", {"provincial chairman"}),
+    # the Front of the commune (not the neighbour's, nor the district's officers) supervises at any step
+    Action.RECORD_SUPERVISION: ("under_appraisal", {"front officer"}),
 }
 
 

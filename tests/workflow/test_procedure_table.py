@@ -51,6 +51,12 @@ COMMUNE: Table = {
     "forward": ({"appraised"}, {COORD}, "forwarded"),
     "recognise": ({"forwarded"}, {APPROVER}, "recognised"),
     "refuse": ({"forwarded"}, {APPROVER}, "refused"),
+    # the Front's supervision (giám sát, seeds 000-004): at every step from the confirmed registration to the decision
+    "record_supervision": (
+        {"self_assessment", "consultation", "under_appraisal", "returned", "appraised", "forwarded"},
+        {FRONT},
+        None,
+    ),
 }
 COMMUNE_MODEL: Table = {**COMMUNE, "record_model_conditions": (EDITABLE, {UNIT}, None)}
 HAMLET: Table = {

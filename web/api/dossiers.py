@@ -406,6 +406,9 @@ def _command_for(action: str, data: dict[str, Any], dossier_id: int, expected: i
             income_per_capita=data["income_per_capita"],
             advanced_income_level=data["advanced_income_level"],
             smart_hamlet_models=data["smart_hamlet_models"],
+            smart_hamlets=tuple(
+                c.SmartHamlet(entry["hamlet_id"], entry["product"], entry["sold_on"]) for entry in data["smart_hamlets"]
+            ),
             outstanding_field=data["outstanding_field"],
             outstanding_field_met=data["outstanding_field_met"],
         )

@@ -217,6 +217,8 @@ def ownership(authority_unit_id: int, year: int, criteria_set_id: int) -> Any:
                 "department_code": row.department.code,
                 "department_name": row.department.name,
                 "source": row.source,
+                "confidence": row.confidence,
+                "outstanding_fields": row.outstanding_fields,
             }
             for row in rows
         ],

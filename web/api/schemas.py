@@ -215,6 +215,17 @@ class OwnershipRowSchema(Schema):
     department_code = fields.String(required=True)
     department_name = fields.String(required=True)
     source = fields.String(allow_none=True, required=True)
+    confidence = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "how sure a (reconstructed) table is of the row; null: as its source states it"},
+    )
+    outstanding_fields = fields.List(
+        fields.String(),
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "kiểu mẫu: the row holds only for dossiers that chose one of these fields"},
+    )
 
 
 class OwnershipSchema(Schema):
@@ -421,10 +432,27 @@ class VoteSchema(ActionSchema):
             raise ValidationError("Không thể lớn hơn tổng số phiếu.", "votes_in_favour")
 
 
+class SmartHamletSchema(Strict):
+    hamlet_id = Id(required=True, metadata={"description": "a hamlet (unit) of the dossier's commune"})
+    product = Text(min_length=1, max_length=200, required=True, metadata={"description": "the product sold online"})
+    sold_on = Text(min_length=1, max_length=300, required=True, metadata={"description": "where it is sold online"})
+
+
 class ModelConditionsSchema(ActionSchema):
     income_per_capita = Int(maximum=MAX_MONEY, required=True)
     advanced_income_level = Int(maximum=MAX_MONEY, required=True)
-    smart_hamlet_models = Int(maximum=10_000, required=True)
+    smart_hamlets = fields.List(
+        fields.Nested(SmartHamletSchema),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "each smart-hamlet model: which hamlet, which product sold online, where"},
+    )
+    smart_hamlet_models = Int(
+        maximum=10_000,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "when given, the number of hamlets named in smart_hamlets"},
+    )
     outstanding_field = Text(min_length=1, max_length=40, required=True)
     outstanding_field_met = Bool(required=True)
 
@@ -485,6 +513,8 @@ ACTION_SCHEMAS: dict[str, type[ActionSchema]] = {
     Action.APPRAISE_AT_PROVINCE: ActionSchema,
     Action.REQUEST_SUPPLEMENT: ActionSchema,
     Action.RESUBMIT_TO_PROVINCE: ActionSchema,
+    # the Front's supervision comment: the `comment` is its text (required by the procedure's guard)
+    Action.RECORD_SUPERVISION: ActionSchema,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -113,8 +114,6 @@ def show(code: str, version: int | None) -> None:
         click.echo(f"  Độ tin cậy: {_confidence(criteria_set.confidence)}")
         if criteria_set.prerequisite_code:
             click.echo(f"  Điều kiện tiên quyết: đạt bộ {criteria_set.prerequisite_code}")
-        if criteria_set.issued_by:
-            click.echo(f"  Ban hành/sửa đổi bởi: {criteria_set.issued_by}")
         for label, entries in (("Vùng", criteria_set.regions), ("Nhóm xã", criteria_set.commune_groups)):
             if entries:
                 click.echo(f"  {label}: " + "; ".join(f"{entry['code']} = {entry['name']}" for entry in entries))
@@ -151,12 +150,23 @@ def show(code: str, version: int | None) -> None:
 
 def _summary(criteria_set: CriteriaSet) -> list[str]:
     levels = ", ".join(_level(level) for level in criteria_set.levels)
-    return [
+    lines = [
         f"{criteria_set.label} — {criteria_set.name}",
         f"  Căn cứ: {criteria_set.legal_source} · giai đoạn {criteria_set.period_start}-{criteria_set.period_end}",
+    ]
+    if criteria_set.issued_by:
+        # a province's own set, or its amendments to a national one (the note names the set amended)
+        amended = re.match(r"Sửa đổi, bổ sung bộ \S+ v\d+", criteria_set.verification_note or "")
+        lines.append(
+            f"  Ban hành/sửa đổi bởi: {criteria_set.issued_by}"
+            + (f" · {amended.group(0).lower()}" if amended else "")
+            + f" · {_confidence(criteria_set.confidence)}"
+        )
+    lines += [
         f"  Áp dụng: {levels}",
         f"  {len(criteria_set.criteria)} tiêu chí, {len(criteria_set.indicators())} chỉ tiêu",
     ]
+    return lines
 
 
 def _level(value: str) -> str:

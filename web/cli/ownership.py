@@ -16,6 +16,7 @@ from dossiers.ownership import (
     load_ownership_file,
     ownership_shares,
 )
+from web.cli.criteria import CONFIDENCE_LABELS
 from web.session import session_scope
 from workflow.vocabulary import UnitKind
 
@@ -82,7 +83,9 @@ def show(district: str | None, province: str | None, set_code: str, version: int
         if not shares:
             raise click.ClickException("Chưa có bảng phân công cho đơn vị, năm và bộ tiêu chí này.")
         for share in shares:
-            click.echo(share.line())
+            # a reconstructed table says how sure it is, line by line
+            sure = f" · {CONFIDENCE_LABELS[share.confidence]}" if share.confidence else ""
+            click.echo(share.line() + sure)
 
 
 @ownership.command("check")

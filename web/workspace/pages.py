@@ -31,6 +31,7 @@ from dossiers.models import (
     Evidence,
     Indicator,
     ModelConditions,
+    SmartHamletModel,
     SupplementItem,
     SupplementRequest,
     Unit,
@@ -41,7 +42,7 @@ from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
 from dossiers.regimes import rules_for_many, set_terms, with_province
 from web.messages import action_label
 from workflow import permissions
-from workflow.actions import APPRAISAL_ACTIONS, Action
+from workflow.actions import APPRAISAL_ACTIONS, STANDING_ACTIONS, Action
 from workflow.calendar import local_date
 from workflow.diagram import edges
 from workflow.engine import Party, Procedure
@@ -278,6 +279,9 @@ class DossierPage:
     to_fix: dict[str, list[str]] = field(default_factory=dict)
     diagram: list[DiagramState] = field(default_factory=list)
     condition_labels: dict[str, str] = field(default_factory=lambda: dict(CONDITION_LABELS))
+    #: kiểu mẫu: the smart-hamlet models named (hamlet, product sold online, where), and the commune's hamlets
+    smart_hamlets: list[SmartHamletModel] = field(default_factory=list)
+    hamlet_choices: list[Unit] = field(default_factory=list)
 
     @property
     def criteria_met(self) -> int:
@@ -336,6 +340,9 @@ def _event_details(payload: dict[str, Any]) -> str:
         parts.append(f"{CONDITION_LABELS[payload['condition']]}: {holds}")
     if payload.get("decision_number"):
         parts.append(f"số quyết định {payload['decision_number']}")
+    if payload.get("smart_hamlets"):
+        named = (f"thôn {s.get('hamlet')}: {s.get('product')} ({s.get('sold_on')})" for s in payload["smart_hamlets"])
+        parts.append("mô hình thôn thông minh: " + "; ".join(named))
     parts.extend(_entered(payload))
     return " · ".join(parts)
 
@@ -532,7 +539,24 @@ def dossier_page(context: DossierContext) -> DossierPage:
         evidence_by_code=evidence_by_code,
         to_fix=_to_fix(supplements),
         diagram=procedure_diagram(procedure, dossier.state),
+        **_smart_hamlets(session, dossier, context.today, procedure),
     )
+
+
+def _smart_hamlets(session: Session, dossier: Dossier, today: dt.date, procedure: Procedure) -> dict[str, Any]:
+    """Kiểu mẫu only: the models named, and the hamlets of the commune in force today (two queries)."""
+    if Action.RECORD_MODEL_CONDITIONS not in procedure.actions:
+        return {}
+    named = session.scalars(
+        select(SmartHamletModel)
+        .where(SmartHamletModel.dossier_id == dossier.id)
+        .options(joinedload(SmartHamletModel.hamlet))
+        .order_by(SmartHamletModel.id)
+    ).all()
+    hamlets = session.scalars(
+        select(Unit).where(Unit.parent_id == dossier.unit_id, Unit.kind == UnitKind.HAMLET).order_by(Unit.name)
+    ).all()
+    return {"smart_hamlets": list(named), "hamlet_choices": [h for h in hamlets if h.is_valid_on(today)]}
 
 
 # --- registering a dossier from a unit page --------------------------------------------------------
@@ -665,6 +689,7 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
             actor, seats[dossier.id], tasks.get(dossier.id, []), actions, rules[dossier.id]
         ):
             actions = [a for a in actions if a not in APPRAISAL_ACTIONS]
+        actions = [a for a in actions if a not in STANDING_ACTIONS]  # a right at every step, not work waiting
         if actions:
             procedure = procedure_of(dossier)
             actionable.append(

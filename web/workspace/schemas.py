@@ -260,12 +260,48 @@ class VoteSchema(DossierFormSchema):
     votes_in_favour = Integer(required=True)
 
 
+#: rows of the kiểu mẫu form for smart-hamlet models (hamlet, product, where sold online)
+SMART_HAMLET_ROWS = 5
+
+
 class ModelConditionsSchema(DossierFormSchema):
     income_per_capita = Integer(required=True, maximum=MAX_MONEY)
     advanced_income_level = Integer(required=True, maximum=MAX_MONEY)
-    smart_hamlet_models = Integer(required=True, maximum=10_000)
     outstanding_field = Text(required=True, max_length=40)
     outstanding_field_met = Boolean(required=True)
+    # hamlet_1, product_1, sold_on_1 … one trio per row of the form, declared in the class namespace (where
+    # marshmallow collects fields) rather than written out fifteen times
+    locals().update(
+        {
+            f"{name}_{row}": field
+            for row in range(1, SMART_HAMLET_ROWS + 1)
+            for name, field in (
+                ("hamlet", Integer(load_default=None, minimum=1)),
+                ("product", Text(load_default=None, max_length=200)),
+                ("sold_on", Text(load_default=None, max_length=300)),
+            )
+        }
+    )
+
+    @validates_schema
+    def _rows_complete(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """A row begun is a row finished: the hamlet, its product and where it is sold online."""
+        errors: dict[str, str] = {}
+        for row in range(1, SMART_HAMLET_ROWS + 1):
+            keys = (f"hamlet_{row}", f"product_{row}", f"sold_on_{row}")
+            if any(data.get(key) for key in keys):
+                errors.update({key: REQUIRED for key in keys if not data.get(key)})
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def smart_hamlets(data: Mapping[str, Any]) -> list[tuple[int, str, str]]:
+        """The rows filled in, in order."""
+        return [
+            (data[f"hamlet_{row}"], data[f"product_{row}"], data[f"sold_on_{row}"])
+            for row in range(1, SMART_HAMLET_ROWS + 1)
+            if data.get(f"hamlet_{row}")
+        ]
 
 
 class ConditionSchema(DossierFormSchema):

@@ -340,7 +340,10 @@ def record_model_conditions(dossier_id: int) -> Page | Response:
             dossier_id=dossier.id,
             income_per_capita=data["income_per_capita"],
             advanced_income_level=data["advanced_income_level"],
-            smart_hamlet_models=data["smart_hamlet_models"],
+            smart_hamlets=tuple(
+                c.SmartHamlet(hamlet, product, sold_on)
+                for hamlet, product, sold_on in schemas.ModelConditionsSchema.smart_hamlets(data)
+            ),
             outstanding_field=data["outstanding_field"],
             outstanding_field_met=data["outstanding_field_met"],
             expected_version=data["version"],
