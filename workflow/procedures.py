@@ -525,6 +525,9 @@ def with_provincial_appraisal(definition: ProcedureDef) -> ProcedureDef:
     transitions = tuple(
         TransitionDef(Action.FORWARD, t.sources, "provincial_appraisal", t.guards)
         if t.action == Action.FORWARD and t.dest == "forwarded"
+        # the Front's supervision goes on while the Sở appraises, until the decision
+        else replace(t, sources=(*t.sources, "provincial_appraisal", "supplement_requested"))
+        if t.action == Action.RECORD_SUPERVISION
         else t
         for t in definition.transitions
     )

@@ -131,6 +131,12 @@ COMMUNE_WITH_PROVINCIAL_APPRAISAL: Table = {
     "appraise_at_province": ({"provincial_appraisal"}, {RECORDER}, "forwarded"),
     "request_supplement": ({"provincial_appraisal"}, {RECORDER}, "supplement_requested"),
     "resubmit_to_province": ({"supplement_requested"}, {COORD}, "provincial_appraisal"),
+    # the Front supervises until the decision, the Sở's stage included
+    "record_supervision": (
+        {*COMMUNE["record_supervision"][0], "provincial_appraisal", "supplement_requested"},
+        {FRONT},
+        None,
+    ),
 }
 #: seed 000 (Nam Định): the commune registers the xóm/TDP (the district confirms), the district's departments
 #: appraise, its coordination office proposes, the district chairman decides; no commune radio or vote
