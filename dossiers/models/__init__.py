@@ -12,6 +12,13 @@ from dossiers.models.recognition import (
     Reassessment,
     Recognition,
 )
+from dossiers.models.planning_reports import (
+    PeriodicReport,
+    ReportState,
+    WatchedIndicator,
+    WatchedValue,
+    WatchEpisode,
+)
 from dossiers.models.reorganisation import Reorganisation
 from dossiers.models.reports import ReportSubmission
 from dossiers.models.tokens import ApiCall, ApiToken
@@ -37,15 +44,20 @@ __all__ = [
     "ModelConditions",
     "Ownership",
     "OwnershipRemark",
+    "PeriodicReport",
     "Reassessment",
     "Recognition",
     "Reorganisation",
+    "ReportState",
     "ReportSubmission",
     "RoleAssignment",
     "SupplementItem",
     "SupplementRequest",
     "Unit",
     "User",
+    "WatchEpisode",
+    "WatchedIndicator",
+    "WatchedValue",
     "find_unit",
     "unit_lineage",
 ]
