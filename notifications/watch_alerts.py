@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -75,16 +76,14 @@ def queue_watch_alerts(session: Session, now: dt.datetime, *, sender: str, base_
         elif assignment.department_id is not None:
             people["department", assignment.department_id].append(user)
     latest = _latest_values(session, episodes)
-    keys = {
-        watch_notice_key(episode, user.id)
-        for episode in episodes
-        for user in _recipients(episode, owners, people)
-    }
+    keys = {watch_notice_key(episode, user.id) for episode in episodes for user in _recipients(episode, owners, people)}
     known = set(session.scalars(select(OutboxMessage.notice_key).where(OutboxMessage.notice_key.in_(keys))))
     domain = sender_domain(sender)
     queued = 0
     for episode in episodes:
-        owner_names = [department_label(departments[d]) for d in owners.get((episode.indicator.id, episode.unit_id), [])]
+        owner_names = [
+            department_label(departments[d]) for d in owners.get((episode.indicator.id, episode.unit_id), [])
+        ]
         value = latest.get(episode.id)
         for user in _recipients(episode, owners, people):
             key = watch_notice_key(episode, user.id)
@@ -124,7 +123,7 @@ def _recipients(
     return list(found.values())
 
 
-def _latest_values(session: Session, episodes: list[WatchEpisode]) -> dict[int, WatchedValue]:
+def _latest_values(session: Session, episodes: Sequence[WatchEpisode]) -> dict[int, WatchedValue]:
     """episode id → the latest value of its unit and indicator (the one below the threshold)."""
     rows = session.scalars(
         select(WatchedValue)

@@ -5,19 +5,19 @@ from dossiers.models.criteria import CriteriaSet, Criterion, Indicator
 from dossiers.models.dossier import Assessment, AuditEvent, AuditLogRewriteError, Dossier, Evidence
 from dossiers.models.ownership import Ownership, OwnershipRemark
 from dossiers.models.people import Delegation, Department, RoleAssignment, User
-from dossiers.models.recognition import (
-    ConditionConfirmation,
-    Consultation,
-    ModelConditions,
-    Reassessment,
-    Recognition,
-)
 from dossiers.models.planning_reports import (
     PeriodicReport,
     ReportState,
     WatchedIndicator,
     WatchedValue,
     WatchEpisode,
+)
+from dossiers.models.recognition import (
+    ConditionConfirmation,
+    Consultation,
+    ModelConditions,
+    Reassessment,
+    Recognition,
 )
 from dossiers.models.reorganisation import Reorganisation
 from dossiers.models.reports import ReportSubmission

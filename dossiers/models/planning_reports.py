@@ -43,8 +43,8 @@ class PeriodicReport(Base):
 
     __tablename__ = "periodic_reports"
     __table_args__ = (
-        UniqueConstraint("obligation_code", "period", "unit_id", name="unit_period"),
-        UniqueConstraint("obligation_code", "period", "department_id", name="department_period"),
+        UniqueConstraint("obligation_code", "period", "unit_id", name="periodic_report_unit_period"),
+        UniqueConstraint("obligation_code", "period", "department_id", name="periodic_report_department_period"),
         CheckConstraint("(unit_id IS NULL) <> (department_id IS NULL)", name="one_obligor"),
         # a submitted report has its submission row, its time and its verdict; a draft has none of them
         CheckConstraint(

@@ -183,7 +183,9 @@ def record_watched_values(
     replaces its value. The unit's alert episodes follow at once (`sync_episodes`).
     """
     if not permissions.may_report(person_of(actor), unit_id=unit.id, department_id=None):
-        raise NotPermitted("ghi số liệu chỉ tiêu theo dõi", f"{actor.full_name} không phụ trách báo cáo của {unit.name}")
+        raise NotPermitted(
+            "ghi số liệu chỉ tiêu theo dõi", f"{actor.full_name} không phụ trách báo cáo của {unit.name}"
+        )
     month = first_of_month(month)
     if month > first_of_month(local_date(now)):
         raise WatchError(f"Tháng {month_label(month)} chưa đến: chỉ ghi số liệu của tháng này hoặc trước đó.", "thang")
@@ -322,10 +324,12 @@ def sync_episodes(session: Session, now: dt.datetime, pairs: set[tuple[int, int]
         open_known = [episode for episode in episodes.get(pair, []) if episode.recovered_month is None]
         matched: set[int] = set()
         for first, recovered in _runs(series.get(pair, [])):
-            episode = known.get(first)
-            if episode is None and recovered is None and open_known:
-                episode = open_known[-1]  # the same fall, its first month corrected: not a new alert
-            if episode is None:
+            found = known.get(first)
+            if found is None and recovered is None and open_known:
+                found = open_known[-1]  # the same fall, its first month corrected: not a new alert
+            if found is not None:
+                episode = found
+            else:
                 episode = WatchEpisode(
                     key=episode_key(unit_id, indicators[indicator_id], first),
                     watched_indicator_id=indicator_id,

@@ -100,7 +100,10 @@ def test_the_year_ends_with_each_report_classified() -> None:
 def test_mid_year_the_coming_reports_are_not_yet_due() -> None:
     occurrences = _occurrences()
     now = local(2026, 6, 15)
-    monthly = {p: classify_report(occurrences["report-monthly"][p], STORY["report-monthly"][p][1], now) for p in STORY["report-monthly"]}
+    monthly = {
+        p: classify_report(occurrences["report-monthly"][p], STORY["report-monthly"][p][1], now)
+        for p in STORY["report-monthly"]
+    }
     assert monthly == {
         "2026-01": ON_TIME, "2026-02": LATE, "2026-03": ON_TIME, "2026-04": LATE, "2026-05": MISSING,
         "2026-06": ON_TIME,  # sent early, on 5/6
