@@ -64,9 +64,11 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     from web.admin import bp as admin
     from web.dashboard.views import bp as dashboard
+    from web.reports.views import bp as reports
 
     app.register_blueprint(admin)
     app.register_blueprint(dashboard)
+    app.register_blueprint(reports)
 
     from web import api, tokens_page
 
