@@ -50,7 +50,8 @@ def grow(session: Session, communes: int) -> None:
             PeriodicReport(
                 obligation_code="report-monthly", period="2026-09", unit_id=unit.id, state="submitted",
                 sections={"results": f"Kết quả của xã thêm {index}"},
-                due_at=local_time(dt.date(2026, 9, 20), dt.time(0)), created_at=submitted, updated_at=submitted, submitted_at=submitted, submission=submission, late=False,
+                due_at=local_time(dt.date(2026, 9, 20), dt.time(0)), created_at=submitted, updated_at=submitted,
+                submitted_at=submitted, submission=submission, late=False,
             )
         )  # fmt: skip
         for indicator in indicators:
