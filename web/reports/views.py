@@ -41,7 +41,7 @@ from dossiers.territory import load_territory, load_territory_below
 from notifications.obligations import unit_label
 from notifications.rules import RuleBook
 from web.clock import request_now
-from web.messages import describe
+from web.messages import _, describe
 from web.reports.charts import STATUS_COLOURS, indicator_chart, status_chart
 from web.reports.xlsx import workbook
 from web.session import request_session
@@ -75,7 +75,12 @@ def _year(now: dt.datetime) -> tuple[int, str | None]:
         return year, None
     if raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
         return int(raw), None
-    return year, f"Năm phải là số từ {FIRST_YEAR} đến {LAST_YEAR}; đang hiển thị năm {year}."
+    return year, _(
+        "The year must be a number from %(first)s to %(last)s; showing %(year)s.",
+        first=FIRST_YEAR,
+        last=LAST_YEAR,
+        year=year,
+    )
 
 
 def _rules(session: Session) -> RulesFor:
@@ -149,7 +154,7 @@ def open_period() -> Page | Response:
     unit = session.get(Unit, unit_id) if unit_id is not None else None
     department = session.get(Department, department_id) if department_id is not None else None
     if (unit is None) == (department is None):
-        return _my_reports(422, "Hãy chọn một kỳ báo cáo trong danh sách.")
+        return _my_reports(422, _("Choose a report period from the list."))
     try:
         report = open_report(
             session, user, now, code=code, period=period, unit=unit, department=department, rules_for=_rules(session)
@@ -247,14 +252,14 @@ def save(report_id: int) -> Page | Response:
     found, writes = _load_report(report_id)
     form = {key: value[:30_000] for key, value in request.form.items()}
     if not writes:
-        return _report_page(found, writes, 403, "Chỉ cán bộ của đơn vị lập báo cáo này.", form)
+        return _report_page(found, writes, 403, _("Only the officers of the unit write this report."), form)
     sections = {key: form.get(key, "") for key, _ in SECTIONS}
     figures: dict[int, str] = {}
     for key, value in form.items():
         if key.startswith("figure:"):
             indicator_id = _id(key.removeprefix("figure:"))
             if indicator_id is None:
-                return _report_page(found, writes, 422, "Số liệu không thuộc chỉ tiêu nào.", form)
+                return _report_page(found, writes, 422, _("A figure was sent for no watched indicator."), form)
             figures[indicator_id] = value[:40]
     try:
         save_report(
@@ -275,9 +280,11 @@ def submit(report_id: int) -> Page | Response:
     session, now, user = request_session(), request_now(), signed_in_user()
     found, writes = _load_report(report_id)
     if not writes:
-        return _report_page(found, writes, 403, "Chỉ cán bộ của đơn vị nộp báo cáo này.")
+        return _report_page(found, writes, 403, _("Only the officers of the unit submit this report."))
     if request.form.get("confirm") != "1":
-        return _report_page(found, writes, 422, "Hãy đánh dấu ô xác nhận trước khi nộp: báo cáo đã nộp không sửa được.")
+        return _report_page(
+            found, writes, 422, _("Tick the confirmation before submitting: a submitted report cannot be changed.")
+        )
     try:
         submit_report(
             session, user, now, found, expected_version=_form_version(),
@@ -321,7 +328,7 @@ def _overview_choice() -> OverviewChoice:
     errors: dict[str, str] = {}
     code = request.args.get("bao-cao", "report-monthly").strip()
     if code not in UNIT_REPORT_CODES:
-        errors["bao-cao"] = "Loại báo cáo không hợp lệ; đang hiển thị báo cáo tháng."
+        errors["bao-cao"] = _("The report type is not valid; showing the monthly report.")
         code = "report-monthly"
     today = local_date(now)
     year = today.year
@@ -336,7 +343,7 @@ def _overview_choice() -> OverviewChoice:
         if raw_period in {p for p, _ in periods}:
             period = raw_period
         else:
-            errors["ky"] = f"Kỳ báo cáo không hợp lệ; đang hiển thị kỳ {period}."
+            errors["ky"] = _("The report period is not valid; showing period %(period)s.", period=period)
     return OverviewChoice(area, areas, code, period, periods, errors)
 
 
@@ -465,20 +472,20 @@ def record_watch() -> Page | Response:
     unit_id = _id(form.get("don-vi"))
     unit = session.get(Unit, unit_id) if unit_id is not None else None
     if unit is None:
-        return _watch_page(422, "Hãy chọn xã ghi số liệu.", form)
+        return _watch_page(422, _("Choose the commune whose figures are recorded."), form)
     found = _MONTH.match(form.get("thang", "").strip())
     if found is None or not 1 <= int(found.group(1)) <= 12 or not FIRST_YEAR <= int(found.group(2)) <= LAST_YEAR:
-        return _watch_page(422, "Tháng phải viết dạng mm/yyyy, ví dụ 06/2025.", form)
+        return _watch_page(422, _("Write the month as mm/yyyy, for example 06/2025."), form)
     month = dt.date(int(found.group(2)), int(found.group(1)), 1)
     values: dict[int, str] = {}
     for key, value in form.items():
         if key.startswith("value:"):
             indicator_id = _id(key.removeprefix("value:"))
             if indicator_id is None:
-                return _watch_page(422, "Số liệu không thuộc chỉ tiêu nào.", form)
+                return _watch_page(422, _("A figure was sent for no watched indicator."), form)
             values[indicator_id] = value[:40]
     if not any(v.strip() for v in values.values()):
-        return _watch_page(422, "Chưa nhập số liệu nào.", form)
+        return _watch_page(422, _("No figure was entered."), form)
     try:
         recorded = record_watched_values(session, user, now, unit=unit, month=month, values=values)
     except WorkflowError as exc:
