@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     # bearer tokens, not cookies, authenticate the API: a cross-site form cannot forge a call
     csrf.exempt(api.dossiers.bp)
     csrf.exempt(api.resources.bp)
+    csrf.exempt(api.reports.bp)
 
     from web import csrf_recovery
 
