@@ -1,8 +1,10 @@
 """Alerts of watched indicators: once per episode below the threshold, to the owning department and the commune.
 
-The scheduler's scan calls `queue_watch_alerts`: it brings the episodes in line with the values
-(`dossiers.planning.watch.sync_episodes`), then writes one e-mail per person for each open episode not
-yet alerted. Each e-mail's `notice_key` is "<episode key>:user:<id>" and is unique in the outbox, so a
+The scheduler's scan calls `queue_watch_alerts`: it writes one e-mail per person for each open episode
+not yet alerted. Episodes are kept in step with the values by the one service that records them
+(`dossiers.planning.watch.record_watched_values` → `sync_episodes`), so the scan reads only the open,
+unalerted episodes: one query when there is nothing to tell, whatever the number of values. Each e-mail's
+`notice_key` is "<episode key>:user:<id>" and is unique in the outbox, so a
 rerun, a second scheduler or a crash between queueing and committing never tells anyone twice; the
 episode's `alerted_at` spares later scans the work. Recovering closes the episode; falling again opens a
 new one ("watch:<unit>:<indicator>:<first month below>") and so a new alert.
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from dossiers.models import Department, RoleAssignment, Unit, User, WatchedValue, WatchEpisode
-from dossiers.planning.watch import month_label, owning_department_ids_for, sync_episodes
+from dossiers.planning.watch import month_label, owning_department_ids_for
 from dossiers.territory import load_whole_territory
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.obligations import department_label, unit_label
@@ -34,10 +36,9 @@ def watch_notice_key(episode: WatchEpisode, user_id: int) -> str:
 def queue_watch_alerts(session: Session, now: dt.datetime, *, sender: str, base_url: str) -> int:
     """Queue the alerts of every open episode not yet alerted (each person once); flushes; returns how many.
 
-    Queries do not grow with the number of units: values, episodes, ownership, people and keys are read
-    in one query each.
+    Queries do not grow with the number of units: episodes, ownership, people and keys are read in one
+    query each.
     """
-    sync_episodes(session, now)
     episodes = session.scalars(
         select(WatchEpisode)
         .options(selectinload(WatchEpisode.indicator), selectinload(WatchEpisode.unit))

@@ -125,7 +125,7 @@ def test_a_fall_that_recovered_before_any_scan_alerts_nobody(
     episode = session.scalars(select(WatchEpisode)).one()
     assert episode.first_month == dt.date(2025, 2, 1) and episode.recovered_month == dt.date(2025, 3, 1)
     assert episode.alerted_at is None
-    # sync is idempotent
+    # sync is idempotent (the recording service runs it; running it again changes nothing)
     sync_episodes(session, at(dt.date(2025, 3, 27)))
     assert session.scalar(select(func.count()).select_from(WatchEpisode)) == 1
 
@@ -145,3 +145,18 @@ def test_bad_values_record_nothing(session: Session, world: World, water: Watche
             month=dt.date(2025, 4, 1), values={water.id: "70"},
         )  # fmt: skip
     assert session.scalar(select(func.count()).select_from(WatchedValue)) == 0
+
+
+def test_a_second_scheduler_that_missed_the_mark_tells_nobody_twice(
+    session: Session, world: World, water: WatchedIndicator
+) -> None:
+    """The outbox key, not the episode's mark, is what guarantees once: a scan that saw the episode unalerted
+    (another scheduler's commit not yet visible) finds every person's key taken and queues nothing."""
+    _record(session, world, water, 4, "60")
+    assert _scan(session, 4) == 2
+    episode = session.scalars(select(WatchEpisode)).one()
+    episode.alerted_at = None
+    session.flush()
+    assert _scan(session, 4, 27) == 0
+    assert episode.alerted_at is not None
+    assert len(_alerts(session)) == 2
