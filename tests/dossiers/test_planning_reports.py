@@ -4,6 +4,7 @@ and the consolidated report sums and averages the figures and gathers the narrat
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from dossiers.planning.reports import (
     submit_report,
     unit_report_lines,
 )
-from dossiers.planning.watch import WatchError
+from dossiers.planning.watch import WatchError, builtin_watch_files, load_watch_file
 from tests.notifications.world import World, at, build_world
 from workflow.errors import NotPermitted
 from workflow.reporting import ReportStatus, StatusCount
@@ -161,3 +162,24 @@ def test_the_district_sees_who_reported_and_the_consolidated_report(
     # the province sees the same communes, and Đông Khê directly under it
     province = period_overview(session, world.province, "report-quarterly", "2025-Q3", after)
     assert [row.place.name for row in province.rows] == ["Kim Đồng", "Lê Lai", "Đông Khê", "Đức Long"]
+
+
+def test_the_watch_list_loads_from_its_file_and_refuses_a_bad_one(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    loaded = load_watch_file(session, builtin_watch_files()[0])
+    assert {(row.year, row.code, row.threshold) for row in loaded} >= {
+        (2025, "nuoc-sach", "≥ 65%"),
+        (2026, "bhyt", "≥ 85%"),
+    }
+    assert len(loaded) == 10
+    # loading again updates in place
+    assert {row.id for row in load_watch_file(session, builtin_watch_files()[0])} == {row.id for row in loaded}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        'authority: {code: "04", kind: province}\nyears: [2025]\nindicators:\n'
+        '  - {code: x, name: X, measure: percentage, threshold: "Đạt", source: s, confidence: low}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(WatchError, match="không so sánh được"):
+        load_watch_file(session, bad)

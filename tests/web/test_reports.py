@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossiers.models import PeriodicReport, Unit, WatchedValue, WatchEpisode
+from dossiers.planning.watch import builtin_watch_files
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import TODAY_AT, sign_in
 
@@ -167,3 +169,13 @@ def test_the_watched_indicators_page_charts_and_records(
     province = session.scalars(select(Unit).where(Unit.kind == "province", Unit.code == "04")).one()
     area = client.get(f"/chi-tieu-theo-doi?don-vi={province.id}&nam=2026").get_data(as_text=True)
     assert "Đức Long" in area and "Thạch An" in area and 'id="bang-dia-ban"' in area
+
+
+def test_the_cli_loads_a_watch_list(runner: FlaskCliRunner, demo_today: DemoWorld, tmp_path: Path) -> None:
+    result = runner.invoke(args=["watch", "load", str(builtin_watch_files()[0])])
+    assert result.exit_code == 0, result.output
+    assert "5 chỉ tiêu, năm 2025, 2026" in result.output and "nuoc-sach" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("authority: {code: '99', kind: province}\nyears: [2025]\nindicators: []\n", encoding="utf-8")
+    result = runner.invoke(args=["watch", "load", str(bad)])
+    assert result.exit_code != 0 and "không có đơn vị" in result.output
