@@ -105,6 +105,7 @@ def test_the_province_sees_who_reported_and_the_consolidated_report(
     }
     assert statuses["Đức Long"] == "Đã nộp đúng hạn"
     assert statuses["Thạch An"] == "Nộp muộn"
+    assert "(muộn 5 ngày làm việc)" in table  # last day Saturday 19/09, sent Friday 25/09: Mon-Fri
     assert statuses["Đông Khê"] == "Chưa nộp (quá hạn)"
     assert statuses["Canh Tân"] == "Chưa nộp (quá hạn)"
     assert "<svg" in page and "Tình hình nộp báo cáo kỳ tháng 09/2026" in page

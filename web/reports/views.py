@@ -39,7 +39,7 @@ from dossiers.planning.reports import (
 from dossiers.planning.watch import first_of_month, record_watched_values, series_of, watch_list
 from dossiers.territory import load_territory, load_territory_below
 from notifications.obligations import unit_label
-from notifications.rules import RuleBook
+from notifications.rules import RuleBook, load_calendar
 from web.clock import request_now
 from web.messages import _, describe
 from web.reports.charts import STATUS_COLOURS, indicator_chart, status_chart
@@ -50,7 +50,7 @@ from workflow import permissions
 from workflow.calendar import local_date
 from workflow.deadlines import default_rule
 from workflow.errors import NotFound, NotPermitted, WorkflowError
-from workflow.reporting import REPORT_STATUS_LABELS, ReportStatus
+from workflow.reporting import REPORT_STATUS_LABELS, ReportStatus, working_days_late
 from workflow.vocabulary import Role, UnitKind
 
 bp = Blueprint("reports", __name__)
@@ -363,8 +363,15 @@ def _overview_page(template: str) -> Page:
     session, now = request_session(), request_now()
     choice = _overview_choice()
     summary = consolidate(session, choice.area, choice.code, choice.period, now, _rules(session))
+    calendar = load_calendar(session)
+    late_days = {
+        row.place.id: working_days_late(summary.overview.occurrence, row.submitted_at, calendar)
+        for row in summary.overview.rows
+        if row.status == ReportStatus.LATE and row.submitted_at is not None
+    }
     html = render_template(
         template,
+        late_days=late_days,
         choice=choice,
         summary=summary,
         overview=summary.overview,
