@@ -67,11 +67,11 @@ def test_a_commune_writes_and_submits_its_report(client: FlaskClient, session: S
     fields = {"version": version, "results": "Kết quả tháng 11", "difficulties": "", "proposals": ""}
     ids = re.findall(r'name="figure:(\d+)"', page)
     assert len(ids) == 5
-    bad = client.post(path, data={**fields, f"figure:{ids[0]}": "120"})
+    bad = client.post(f"{path}/luu", data={**fields, f"figure:{ids[0]}": "120"})
     assert bad.status_code == 422
     assert "Kết quả tháng 11" in bad.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(WatchedValue)) == values_before
-    saved = client.post(path, data={**fields, **{f"figure:{i}": "80" for i in ids}})
+    saved = client.post(f"{path}/luu", data={**fields, **{f"figure:{i}": "80" for i in ids}})
     assert saved.status_code == 302
     page = client.get(path).get_data(as_text=True)
     version = _csrf_free_version(page, "form-nop")

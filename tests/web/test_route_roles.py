@@ -188,7 +188,7 @@ TABLE: dict[str, tuple[Call, Callable[[str, str], int]]] = {
     "reports.open_period": (Call("POST", lambda t: "/bao-cao/moi", lambda t: {}), _everyone(422)),
     # no such report: not found, like a report the person may not read
     "reports.report": (Call("GET", lambda t: "/bao-cao/2147483647"), _everyone(404)),
-    "reports.save": (Call("POST", lambda t: "/bao-cao/2147483647", lambda t: {}), _everyone(404)),
+    "reports.save": (Call("POST", lambda t: "/bao-cao/2147483647/luu", lambda t: {}), _everyone(404)),
     "reports.submit": (Call("POST", lambda t: "/bao-cao/2147483647/nop", lambda t: {}), _everyone(404)),
     # who reported in an area: the area's coordinator or chairman, as the dashboard
     "reports.overview": (Call("GET", lambda t: f"/bao-cao/tong-hop?don-vi={t.area_id}"), _dashboard),

@@ -245,7 +245,7 @@ def _form_version() -> int:
     return int(raw) if _ID.match(raw) else -1
 
 
-@bp.post("/bao-cao/<int:report_id>")
+@bp.post("/bao-cao/<int:report_id>/luu")
 @login_required
 def save(report_id: int) -> Page | Response:
     session, now, user = request_session(), request_now(), signed_in_user()
