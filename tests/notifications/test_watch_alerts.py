@@ -6,16 +6,20 @@ Drop below → one alert (one e-mail per person); scan again → nothing; recove
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dossiers.db import make_engine, make_session_factory
 from dossiers.models import WatchedIndicator, WatchedValue, WatchEpisode
 from dossiers.planning.watch import WatchError, record_watched_values, sync_episodes
+from dossiers.settings import Settings
 from notifications.models import OutboxMessage
+from notifications.scheduler import Ticker, leader_lock_for
 from notifications.watch_alerts import queue_watch_alerts
-from tests.notifications.world import World, at
+from tests.notifications.world import World, at, build_world
 from workflow.errors import NotPermitted
 
 SENDER = "ntm@thu.ntm.vn"
@@ -160,3 +164,34 @@ def test_a_second_scheduler_that_missed_the_mark_tells_nobody_twice(
     assert _scan(session, 4, 27) == 0
     assert episode.alerted_at is not None
     assert len(_alerts(session)) == 2
+
+
+def test_the_scheduler_tick_alerts_once_and_delivers(isolated_database_url: str, tmp_path: Path) -> None:
+    """The scheduler's own scan (`Ticker.tick`) queues the alerts in its commit and delivers them; the next tick
+    sends nothing more."""
+    engine = make_engine(isolated_database_url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        world = build_world(session, at(dt.date(2025, 4, 1)))
+        indicator = WatchedIndicator(
+            authority_unit_id=world.province.id, year=2025, code="nuoc-sach", name="Nước sạch", measure="percentage",
+            threshold="≥ 65%", criteria_set_code="xa-ntm-thu", indicator_code="2.1", source="Seed 000",
+            confidence="verified",
+        )  # fmt: skip
+        session.add(indicator)
+        session.flush()
+        _record(session, world, indicator, 4, "50")
+        session.commit()
+    settings = Settings(instance_path=tmp_path / "instance", database_url=isolated_database_url, secret_key="t")
+    ticker = Ticker(settings, factory, leader_lock_for(engine, settings), clock=lambda: at(dt.date(2025, 4, 28), 7, 30))
+    try:
+        ticker.tick()
+        ticker.tick()
+    finally:
+        ticker.close()
+    with factory() as session:
+        rows = session.execute(
+            select(OutboxMessage.status, OutboxMessage.to_address).where(OutboxMessage.notice_key.like("watch:%"))
+        ).all()
+    engine.dispose()
+    assert sorted(rows) == [("sent", "phong.tckh@thu.ntm.vn"), ("sent", "xa0.0@thu.ntm.vn")]
