@@ -52,6 +52,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("proposals", "Đề xuất, kiến nghị"),
 )
 SECTION_MAX_CHARS = 20_000
+#: the years a report may be for (the programme's, with room on both sides)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 #: the report rules a unit writes
 UNIT_REPORT_CODES = ("report-monthly", "report-quarterly", "report-half-year", "report-yearly")
 
@@ -106,7 +108,7 @@ class ReportLine:
 
 
 def _period_year(period: str) -> int:
-    if len(period) < 4 or not period[:4].isdigit():
+    if len(period) < 4 or not period[:4].isdigit() or not FIRST_YEAR <= int(period[:4]) <= LAST_YEAR:
         raise ReportError(
             f"Kỳ báo cáo «{period[:20]}» không hợp lệ (ví dụ: 2025-03, 2025-Q3, 2025-H1, 2025).", "period"
         )

@@ -61,6 +61,7 @@ def test_bad_input_and_foreign_units_are_refused(api_app: Flask, session: Sessio
     for body, status in (
         ({**base, "unit_id": other.id}, 403),
         ({**base, "period": "2026-13"}, 422),
+        ({**base, "period": "0000"}, 422),
         ({**base, "figures": {"1": "abc"}}, 422),
         ({**base, "extra": 1}, 422),
         ({**base, "submit": "yes"}, 422),

@@ -113,7 +113,10 @@ def test_who_may_write_and_bad_input(session: Session, world: World, indicators:
     le_lai = world.communes["Lê Lai"]
     with pytest.raises(NotPermitted):
         open_report(session, world.users["xa1.0"], NOW, code="report-quarterly", period="2025-Q3", unit=le_lai)
-    for code, period in (("report-quarterly", "2025-Q5"), ("report-quarterly", "xx"), ("appraisal", "2025")):
+    for code, period in (
+        ("report-quarterly", "2025-Q5"), ("report-quarterly", "xx"), ("appraisal", "2025"), ("report-yearly", "0000"),
+        ("report-yearly", "9999"),
+    ):  # fmt: skip
         with pytest.raises(ReportError):
             open_report(session, world.users["xa0.0"], NOW, code=code, period=period, unit=le_lai)
     report = open_report(session, world.users["xa0.0"], NOW, code="report-quarterly", period="2025-Q3", unit=le_lai)
