@@ -15,6 +15,7 @@ from dossiers.planning.reports import (
     ReportError,
     StaleReportError,
     consolidate,
+    department_report_lines,
     open_report,
     period_overview,
     save_report,
@@ -186,3 +187,30 @@ def test_the_watch_list_loads_from_its_file_and_refuses_a_bad_one(
     )
     with pytest.raises(WatchError, match="không so sánh được"):
         load_watch_file(session, bad)
+
+
+def test_a_department_writes_its_report(session: Session, world: World) -> None:
+    officer, department = world.users["so.tc"], world.province_department
+    lines = department_report_lines(session, department, 2025, NOW)
+    assert [(line.rule.code, line.occurrence.period, line.status) for line in lines] == [
+        ("department-yearly-report", "2025", ReportStatus.NOT_DUE)
+    ]
+    report = open_report(session, officer, NOW, code="department-yearly-report", period="2025", department=department)
+    with pytest.raises(ReportError, match="Chỉ báo cáo của xã"):
+        save_report(
+            session, officer, NOW, report, expected_version=report.version, sections={"results": "x"},
+            figures={1: "70"},
+        )  # fmt: skip
+    save_report(session, officer, NOW, report, expected_version=report.version, sections={"results": "Đã hướng dẫn"})
+    submit_report(session, officer, at(dt.date(2025, 12, 12)), report, expected_version=report.version)
+    assert report.late is True and report.submission is not None and report.submission.department_id == department.id
+    # a commune officer may not write it; a department may not write a commune's report
+    with pytest.raises(NotPermitted):
+        open_report(session, world.users["xa0.0"], NOW, code="department-yearly-report", period="2025",
+                    department=department)  # fmt: skip
+    with pytest.raises(ReportError):
+        open_report(session, officer, NOW, code="report-monthly", period="2025-08", department=department)
+    district_lines = department_report_lines(session, world.department, 2025, NOW)
+    assert [(line.rule.code, line.status) for line in district_lines] == [
+        ("department-difficulties", ReportStatus.MISSING)
+    ]
