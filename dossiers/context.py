@@ -41,6 +41,7 @@ from workflow.measures import verdict
 from workflow.permissions import Actor, Seats, TaskSeat
 from workflow.regimes import Regime
 from workflow.revocation import revocation_finding
+from workflow.routes import DISTRICT_TIER
 from workflow.rules import Rules
 from workflow.thresholds import threshold_of
 from workflow.vocabulary import DossierKind, Measure, RecognitionLevel, UnitKind
@@ -349,7 +350,7 @@ class DossierContext:
             )
 
         communes_total = communes_recognised = 0
-        if dossier.unit.kind == UnitKind.DISTRICT:
+        if dossier.unit.kind in DISTRICT_TIER:
             communes = [c for c in dossier.unit.children if c.kind == UnitKind.COMMUNE and c.is_valid_on(self.today)]
             communes_total = len(communes)
             communes_recognised = sum(

@@ -28,6 +28,7 @@ from dossiers.models import (
     Criterion,
     Department,
     Dossier,
+    Plan,
     Unit,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED, task_label
@@ -75,16 +76,6 @@ STATUS_SHORT: dict[CriterionStatus, str] = {
     CriterionStatus.UNDER_APPRAISAL: "T",
     CriterionStatus.NOT_MET: "K",
     CriterionStatus.NOT_ASSESSED: "?",
-}
-
-#: the average number of criteria met per commune an area's plan aims at, by (unit code, year)
-AVERAGE_CRITERIA_TARGETS: dict[tuple[str, int], Sourced[float]] = {
-    ("053", 2025): Sourced(
-        15.1,
-        "Kế hoạch xây dựng nông thôn mới năm 2025 của huyện Thạch An, mục I.2.a "
-        "(“Bình quân tiêu chí nông thôn mới đạt 15,1 tiêu chí/xã”)",
-        Confidence.VERIFIED,
-    ),
 }
 
 
@@ -381,7 +372,6 @@ def progress(
     column_counts = {
         c.number: Counter(row.statuses[c.number] for row in rows if c.number in row.statuses) for c in columns
     }
-    code = area.code or ""
     return Progress(
         area=area,
         year=year,
@@ -390,9 +380,21 @@ def progress(
         rows=rows,
         by_state=_by_state(session, inside, year),
         awaiting_decision=_summaries(session, waiting, statuses),
-        target=AVERAGE_CRITERIA_TARGETS.get((code, year)),
+        target=average_target(session, area, year),
         column_counts=column_counts,
     )
+
+
+def average_target(session: Session, area: Unit, year: int) -> Sourced[float] | None:
+    """The average number of criteria met per commune the area's own plan of `year` aims at (the plan is
+    data: `dossiers.planning.plans`, e.g. seed 004's 15,1 for huyện Thạch An in 2025). One query."""
+    plan = session.scalars(
+        select(Plan).where(Plan.unit_id == area.id, Plan.year == year, Plan.average_criteria.is_not(None))
+    ).first()
+    if plan is None or plan.average_criteria is None:
+        return None
+    source = f"{plan.title} ({plan.reference}); {plan.source}"
+    return Sourced(float(plan.average_criteria), source, Confidence(plan.confidence))
 
 
 def _columns(criteria: dict[int, list[Criterion]], set_ids: list[int]) -> list[CriterionColumn]:

@@ -22,6 +22,7 @@ from dossiers.criteria_loader import find_criteria_set, load_builtin_criteria
 from dossiers.handlers import handle
 from dossiers.models import CriteriaSet, Department, Recognition, Reorganisation, RoleAssignment, Unit, User
 from dossiers.ownership import builtin_ownership_files, load_ownership_file
+from dossiers.planning.plans import builtin_plan_files, load_plan_path
 from dossiers.planning.watch import builtin_watch_files, load_watch_file
 from dossiers.reorganisation import apply as apply_reorganisation
 from dossiers.reorganisation import builtin_plan_path, load_plan
@@ -184,6 +185,8 @@ def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt"
 
     _load_demo_users(session, demo, hash_method)
     _record_prior_recognitions(session, demo, district_spec["recognised_before_2021"], now)
+    for path in builtin_plan_files():
+        load_plan_path(session, path, now)  # seed 004: huyện Thạch An's plan for 2025
     session.flush()
     if reform:
         apply_demo_reform(session, demo, hash_method=hash_method)

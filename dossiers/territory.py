@@ -16,10 +16,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dossiers.models.units import Unit, unit_lineage
+from workflow.routes import DISTRICT_TIER
 from workflow.vocabulary import UnitKind
 
 #: the kinds whose plans and deadlines apply below them (a province, a district while it exists)
-AUTHORITY_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT)
+AUTHORITY_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.DISTRICT_TOWN)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Territory:
         """Who a unit reports to on `day`: its district if it has one then, else its province."""
         if self.places[unit_id].kind == UnitKind.PROVINCE:
             return None
-        return self.seat(unit_id, (UnitKind.DISTRICT, UnitKind.PROVINCE), day) or self.province_of(unit_id)
+        return self.seat(unit_id, (*DISTRICT_TIER, UnitKind.PROVINCE), day) or self.province_of(unit_id)
 
     def authority_chain(self, unit_id: int) -> tuple[int, ...]:
         """The province and district above (or equal to) the unit, province first: whose plans apply to it."""

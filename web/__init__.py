@@ -63,12 +63,14 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(workspace)
 
     from web.admin import bp as admin
+    from web.dashboard.plans import bp as plans
     from web.dashboard.views import bp as dashboard
     from web.reports.views import bp as reports
 
     app.register_blueprint(admin)
     app.register_blueprint(dashboard)
     app.register_blueprint(reports)
+    app.register_blueprint(plans)
 
     from web import api, tokens_page
 

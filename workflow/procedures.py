@@ -47,7 +47,7 @@ from workflow.guards import (
     Guard,
     prerequisite,
 )
-from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
+from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, DISTRICT_TOWN_LEVELS, HAMLET_LEVELS, TOWN_LEVELS
 from workflow.rules import DEFAULT_RULES, Rules, Sourced
 from workflow.vocabulary import RECOGNITION_LEVEL_LABELS, DossierKind, RecognitionLevel, Role, UnitKind
 
@@ -411,8 +411,61 @@ def _build() -> dict[tuple[RecognitionLevel, DossierKind], Procedure]:
 PROCEDURES: dict[tuple[RecognitionLevel, DossierKind], Procedure] = _build()
 
 
+def town_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """QĐ 04/2022/QĐ-TTg for thị trấn "đô thị văn minh" (seed 000): its full text is not collected, so the
+    steps are those of a commune (QĐ 18/2022): the town self-assesses, posts its report, the Front surveys
+    satisfaction, the town's meeting votes, the district's departments appraise, the provincial chairman
+    decides (route "town-via-district", low confidence). Only before 1/7/2025: there are no towns after it."""
+    return _recognition(
+        level,
+        _Decision(
+            submit_label="Nộp hồ sơ đề nghị thẩm tra",
+            forward_label="Trình xét công nhận",
+            recognise_label="Quyết định công nhận",
+            refuse_label="Không công nhận, nêu lý do",
+            decider=APPROVER,
+            meeting_vote=True,
+            support=VOTE_MET,
+            legal_basis="QĐ 04/2022/QĐ-TTg (trình tự tạm theo QĐ 18/2022/QĐ-TTg)",
+        ),
+    )
+
+
+def district_town_recognition(level: RecognitionLevel) -> ProcedureDef:
+    """QĐ 320/QĐ-TTg for a thị xã / thành phố thuộc tỉnh completing the NTM task: the district flow (the
+    province's departments appraise, the Prime Minister decides, the province records the decision), its
+    communes all recognised NTM. Only before 1/7/2025."""
+    return _recognition(
+        level,
+        _Decision(
+            submit_label="Nộp hồ sơ đề nghị thẩm định",
+            forward_label="Trình Bộ, Thủ tướng xét công nhận",
+            recognise_label="Ghi nhận quyết định công nhận của Thủ tướng",
+            refuse_label="Ghi nhận không công nhận, nêu lý do",
+            decider=NATIONAL_RECORDER,
+            meeting_vote=False,
+            support=COMMUNES_RECOGNISED,
+            legal_basis="QĐ 18/2022/QĐ-TTg, QĐ 320/QĐ-TTg (thị xã, thành phố thuộc tỉnh hoàn thành nhiệm vụ)",
+        ),
+    )
+
+
+def _build_urban() -> dict[tuple[RecognitionLevel, DossierKind], Procedure]:
+    """The town and district-town levels (no revocation procedure is defined for them yet)."""
+    built: dict[tuple[RecognitionLevel, DossierKind], Procedure] = {}
+    for level in TOWN_LEVELS:
+        built[level, DossierKind.RECOGNITION] = Procedure(town_recognition(level))
+    for level in DISTRICT_TOWN_LEVELS:
+        built[level, DossierKind.RECOGNITION] = Procedure(district_town_recognition(level))
+    return built
+
+
+PROCEDURES.update(_build_urban())
+FALLBACK_APPRAISER.update({level: Role.COORDINATOR for level in (*TOWN_LEVELS, *DISTRICT_TOWN_LEVELS)})
+
+
 class UnknownProcedure(KeyError):  # noqa: N818 - reads as a domain fact, like the workflow errors
-    """No procedure is defined for this level and kind (e.g. thị trấn văn minh is a separate programme)."""
+    """No procedure is defined for this level and kind (e.g. a hamlet's revocation)."""
 
 
 def procedure_for(level: RecognitionLevel | str, kind: DossierKind | str = DossierKind.RECOGNITION) -> Procedure:

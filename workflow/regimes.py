@@ -269,6 +269,8 @@ REGIME_2021_2025 = Regime(
         LevelOffer(RecognitionLevel.HAMLET_MODEL),
         LevelOffer(RecognitionLevel.DISTRICT_NTM, ("huyen-ntm-2021",)),
         LevelOffer(RecognitionLevel.DISTRICT_ADVANCED, ("huyen-ntm-nang-cao-2021",)),
+        LevelOffer(RecognitionLevel.TOWN_CIVILIZED, ("thi-tran-van-minh-2022",)),
+        LevelOffer(RecognitionLevel.DISTRICT_TOWN_COMPLETED, ("tx-tp-hoan-thanh-ntm-2021",)),
     ),
     rules=RULES_2021_2025,
     deadline_rules=DEADLINE_RULES,

@@ -5,6 +5,10 @@ district forwarded) and the provincial chairman recognised; from 1/7/2025 there 
 provincial departments appraise and the provincial chairman recognises. Hamlets were recognised by
 the district chairman, and after the reform by the commune chairman. The same procedure
 definitions run both routes; only the units filling the seats change.
+
+Before 1/7/2025 a thị xã / thành phố thuộc tỉnh (`UnitKind.DISTRICT_TOWN`) stood where a huyện stands for its
+communes and their hamlets; a tổ dân phố is a hamlet under a thị trấn, which appraises it as a commune does its
+hamlets. Thị trấn (đô thị văn minh) and thị xã (hoàn thành nhiệm vụ) ended with the district tier.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ COMMUNE_LEVELS = (
 )
 HAMLET_LEVELS = (RecognitionLevel.HAMLET_NTM, RecognitionLevel.HAMLET_MODEL)
 DISTRICT_LEVELS = (RecognitionLevel.DISTRICT_NTM, RecognitionLevel.DISTRICT_ADVANCED)
+#: thị trấn "đô thị văn minh" (QĐ 04/2022/QĐ-TTg)
+TOWN_LEVELS = (RecognitionLevel.TOWN_CIVILIZED,)
+#: thị xã / thành phố thuộc tỉnh "hoàn thành nhiệm vụ xây dựng NTM" (QĐ 320/QĐ-TTg)
+DISTRICT_TOWN_LEVELS = (RecognitionLevel.DISTRICT_TOWN_COMPLETED,)
+#: the district tier before 1/7/2025: a huyện, or a thị xã / thành phố thuộc tỉnh, appraises its communes
+DISTRICT_TIER = (UnitKind.DISTRICT, UnitKind.DISTRICT_TOWN)
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ ROUTES: tuple[Route, ...] = (
         applicant_kind=UnitKind.COMMUNE,
         valid_from=None,
         valid_to=_BEFORE,
-        authority_kinds=(UnitKind.DISTRICT, UnitKind.PROVINCE),
+        authority_kinds=(*DISTRICT_TIER, UnitKind.PROVINCE),
         decider_kinds=(UnitKind.PROVINCE,),
         decider_title="Chủ tịch UBND tỉnh",
         records_national_decision=False,
@@ -102,8 +112,8 @@ ROUTES: tuple[Route, ...] = (
         applicant_kind=UnitKind.HAMLET,
         valid_from=None,
         valid_to=_BEFORE,
-        authority_kinds=(UnitKind.COMMUNE,),
-        decider_kinds=(UnitKind.DISTRICT,),
+        authority_kinds=(UnitKind.COMMUNE, UnitKind.TOWN),
+        decider_kinds=DISTRICT_TIER,
         decider_title="Chủ tịch UBND huyện",
         records_national_decision=False,
         basis=Sourced(
@@ -144,7 +154,51 @@ ROUTES: tuple[Route, ...] = (
             Confidence.HIGH,
         ),
     ),
+    Route(
+        code="town-via-district",
+        levels=TOWN_LEVELS,
+        applicant_kind=UnitKind.TOWN,
+        valid_from=None,
+        valid_to=_BEFORE,
+        authority_kinds=(UnitKind.DISTRICT, UnitKind.PROVINCE),
+        decider_kinds=(UnitKind.PROVINCE,),
+        decider_title="Chủ tịch UBND tỉnh",
+        records_national_decision=False,
+        basis=Sourced(
+            "QĐ 04/2022/QĐ-TTg ngày 18/02/2022 (tiêu chí, trình tự, thủ tục xét công nhận đạt chuẩn đô thị văn minh; "
+            "seed 000 mục III.3): toàn văn chưa thu thập; giả định như xét xã: UBND huyện thẩm tra, Chủ tịch UBND "
+            "tỉnh công nhận",
+            "shared/seeds/000; shared/reference/procedure.md §11.4 (chưa tìm thấy)",
+            Confidence.LOW,
+        ),
+    ),
+    Route(
+        code="district-town-to-prime-minister",
+        levels=DISTRICT_TOWN_LEVELS,
+        applicant_kind=UnitKind.DISTRICT_TOWN,
+        valid_from=None,
+        valid_to=_BEFORE,
+        authority_kinds=(UnitKind.PROVINCE,),
+        decider_kinds=(UnitKind.PROVINCE,),
+        decider_title="Thủ tướng Chính phủ (UBND tỉnh ghi nhận quyết định)",
+        records_national_decision=True,
+        basis=Sourced(
+            "QĐ 18/2022/QĐ-TTg, QĐ 320/QĐ-TTg: thị xã, thành phố thuộc tỉnh đi theo trình tự xét huyện: UBND tỉnh "
+            "thẩm định, Thủ tướng công nhận (QĐ 668-673/QĐ-TTg ngày 02/06/2022: TX An Khê, Ayun Pa, TP Hà Tiên)",
+            "shared/reference/procedure.md §3, §6.3",
+            Confidence.HIGH,
+        ),
+    ),
 )
+
+#: levels whose applicants ceased to exist with the district tier on 1/7/2025 (NĐ 131/2025/NĐ-CP, two-tier
+#: local government: xã, phường, đặc khu), and why they cannot register after it
+ENDED_AT_REFORM: dict[RecognitionLevel, str] = {
+    RecognitionLevel.TOWN_CIVILIZED: "không còn thị trấn từ ngày 01/07/2025, không thể xét thị trấn đô thị văn minh",
+    RecognitionLevel.DISTRICT_TOWN_COMPLETED: (
+        "không còn thị xã, thành phố thuộc tỉnh từ ngày 01/07/2025, không thể xét hoàn thành nhiệm vụ xây dựng NTM"
+    ),
+}
 
 
 def route_for(level: RecognitionLevel, day: dt.date) -> Route:
@@ -152,6 +206,8 @@ def route_for(level: RecognitionLevel, day: dt.date) -> Route:
     for route in ROUTES:
         if route.covers(level, day):
             return route
+    if level in ENDED_AT_REFORM and day >= REFORM_DATE:
+        raise GuardFailed(Action.REGISTER, [ENDED_AT_REFORM[level]])
     if level in DISTRICT_LEVELS and day >= REFORM_DATE:
         raise GuardFailed(
             Action.REGISTER, ["không còn cấp huyện từ ngày 01/07/2025, không thể xét công nhận cấp huyện"]

@@ -45,6 +45,12 @@ def _satisfaction_defaults() -> dict[RecognitionLevel, Sourced[float]]:
         RecognitionLevel.COMMUNE_MODEL: Sourced(0.95, commune, Confidence.LOW),
         RecognitionLevel.DISTRICT_NTM: Sourced(0.90, "QĐ 320/QĐ-TTg (huyện NTM: hài lòng ≥ 90 %)", Confidence.VERIFIED),
         RecognitionLevel.DISTRICT_ADVANCED: Sourced(0.90, "QĐ 320/QĐ-TTg (giả định như huyện NTM)", Confidence.LOW),
+        RecognitionLevel.TOWN_CIVILIZED: Sourced(
+            0.90, "QĐ 04/2022/QĐ-TTg (toàn văn chưa thu thập): giả định như xã NTM", Confidence.LOW
+        ),
+        RecognitionLevel.DISTRICT_TOWN_COMPLETED: Sourced(
+            0.90, "QĐ 320/QĐ-TTg (giả định như huyện NTM: hài lòng ≥ 90 %)", Confidence.LOW
+        ),
     }
 
 
@@ -53,6 +59,10 @@ def _survey_reach_defaults() -> dict[UnitKind, Sourced[float]]:
     return {
         UnitKind.COMMUNE: Sourced(0.70, f"{source}: ≥ 70 % số hộ khi xét xã", Confidence.MEDIUM),
         UnitKind.DISTRICT: Sourced(0.60, f"{source}: ≥ 60 % số hộ khi xét huyện", Confidence.MEDIUM),
+        UnitKind.TOWN: Sourced(0.70, f"{source}: ≥ 70 % số hộ khi xét xã (giả định cho thị trấn)", Confidence.LOW),
+        UnitKind.DISTRICT_TOWN: Sourced(
+            0.60, f"{source}: ≥ 60 % số hộ khi xét huyện (giả định cho thị xã, thành phố)", Confidence.LOW
+        ),
     }
 
 
@@ -64,6 +74,12 @@ def _required_conditions_default() -> dict[RecognitionLevel, Sourced[tuple[str, 
         **{level: commune for level in _COMMUNE_LEVELS},
         RecognitionLevel.DISTRICT_NTM: district,
         RecognitionLevel.DISTRICT_ADVANCED: district,
+        RecognitionLevel.TOWN_CIVILIZED: Sourced(
+            both, "QĐ 04/2022/QĐ-TTg (chưa thu thập): giả định như điều kiện xét xã", Confidence.LOW
+        ),
+        RecognitionLevel.DISTRICT_TOWN_COMPLETED: Sourced(
+            both, f"{QD18}: điều kiện xét huyện (giả định cho thị xã, thành phố)", Confidence.LOW
+        ),
     }
 
 
@@ -152,6 +168,10 @@ class Rules:
                 20, f"{UNVERIFIED_QD18}: thẩm định cấp tỉnh khoảng 20 ngày làm việc", Confidence.LOW
             ),
             UnitKind.COMMUNE: Sourced(10, "Chưa quy định (thôn): mặc định của hệ thống", Confidence.LOW),
+            UnitKind.TOWN: Sourced(10, "Chưa quy định (tổ dân phố): như thôn, mặc định của hệ thống", Confidence.LOW),
+            UnitKind.DISTRICT_TOWN: Sourced(
+                15, "Như UBND huyện (thủ tục Thừa Thiên Huế, giai đoạn trước): 15 ngày làm việc", Confidence.LOW
+            ),
         }
     )
     decision_days: Sourced[int] = Sourced(

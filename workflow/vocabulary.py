@@ -18,6 +18,10 @@ class UnitKind(StrEnum):
     TOWN = "town"
     SPECIAL_ZONE = "special_zone"
     HAMLET = "hamlet"
+    #: a district-tier town or city (thị xã, thành phố thuộc tỉnh) until 1/7/2025: it appraises its communes as a
+    #: district does and may be recognised as having completed the NTM task (QĐ 320/QĐ-TTg). A tổ dân phố is no
+    #: kind of its own: it is a HAMLET whose parent is a TOWN (thị trấn), with the same hamlet levels
+    DISTRICT_TOWN = "district_town"
 
 
 UNIT_KIND_LABELS: dict[UnitKind, str] = {
@@ -28,6 +32,7 @@ UNIT_KIND_LABELS: dict[UnitKind, str] = {
     UnitKind.TOWN: "Thị trấn",
     UnitKind.SPECIAL_ZONE: "Đặc khu",
     UnitKind.HAMLET: "Thôn",
+    UnitKind.DISTRICT_TOWN: "Thị xã, thành phố thuộc tỉnh",
 }
 
 
@@ -44,6 +49,8 @@ class RecognitionLevel(StrEnum):
     DISTRICT_NTM = "district-ntm"
     DISTRICT_ADVANCED = "district-advanced"
     TOWN_CIVILIZED = "town-civilized"
+    #: thị xã / thành phố thuộc tỉnh "hoàn thành nhiệm vụ xây dựng NTM" (QĐ 320/QĐ-TTg), the Prime Minister decides
+    DISTRICT_TOWN_COMPLETED = "district-town-completed"
 
 
 RECOGNITION_LEVEL_LABELS: dict[RecognitionLevel, str] = {
@@ -56,6 +63,7 @@ RECOGNITION_LEVEL_LABELS: dict[RecognitionLevel, str] = {
     RecognitionLevel.DISTRICT_NTM: "Huyện đạt chuẩn nông thôn mới",
     RecognitionLevel.DISTRICT_ADVANCED: "Huyện đạt chuẩn nông thôn mới nâng cao",
     RecognitionLevel.TOWN_CIVILIZED: "Thị trấn đạt chuẩn đô thị văn minh",
+    RecognitionLevel.DISTRICT_TOWN_COMPLETED: "Thị xã, thành phố thuộc tỉnh hoàn thành nhiệm vụ xây dựng nông thôn mới",
 }
 
 

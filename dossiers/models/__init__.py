@@ -12,6 +12,7 @@ from dossiers.models.planning_reports import (
     WatchedValue,
     WatchEpisode,
 )
+from dossiers.models.plans import Plan, PlanTarget, TargetKind
 from dossiers.models.recognition import (
     ConditionConfirmation,
     Consultation,
@@ -45,6 +46,8 @@ __all__ = [
     "Ownership",
     "OwnershipRemark",
     "PeriodicReport",
+    "Plan",
+    "PlanTarget",
     "Reassessment",
     "Recognition",
     "Reorganisation",
@@ -53,6 +56,7 @@ __all__ = [
     "RoleAssignment",
     "SupplementItem",
     "SupplementRequest",
+    "TargetKind",
     "Unit",
     "User",
     "WatchEpisode",

@@ -1,7 +1,7 @@
 """Periodic reports written in the system, watched indicators, their monthly values and alert episodes
 
 Revision ID: f4ee7aaf9e16
-Revises: a7d3f1c85e26
+Revises: c4e8a1f7b352
 Create Date: 2026-11-30 07:21:11.858379
 
 `periodic_reports` (a unit's or department's report of a period: sections, draft then submitted, linked to
@@ -16,7 +16,7 @@ import dossiers.db
 
 
 revision = 'f4ee7aaf9e16'
-down_revision = 'a7d3f1c85e26'
+down_revision = 'c4e8a1f7b352'
 branch_labels = None
 depends_on = None
 

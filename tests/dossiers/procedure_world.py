@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from dossiers import commands as c
+from dossiers.criteria_loader import CRITERIA_DATA_DIR, load_criteria_files
 from dossiers.handlers import handle
 from dossiers.models import (
     CriteriaSet,
@@ -287,3 +288,73 @@ def confirm_conditions(
         now,
         c.ConfirmCondition(dossier_id=dossier.id, condition=NOT_COMPLEX_SECURITY, holds=True),
     )
+
+
+@dataclass
+class UrbanWorld:
+    """Beside `World` (issue 10 §3): a thị trấn under Huyện Thử with a tổ dân phố (a hamlet under the town), and a
+    thị xã (district tier) with one commune, all before the reform; the shipped town and thị xã criteria sets."""
+
+    town: Unit
+    residential_group: Unit
+    district_town: Unit
+    district_town_commune: Unit
+    town_set: CriteriaSet
+    district_town_set: CriteriaSet
+    hamlet_model_set: CriteriaSet
+    district_town_departments: dict[str, Department] = field(default_factory=dict)
+
+
+def build_urban_world(session: Session, w: World, now: dt.datetime) -> UrbanWorld:
+    before = REFORM - dt.timedelta(days=1)
+    town = Unit(name="Thị trấn Cổ Lễ", kind=UnitKind.TOWN, parent=w.district, valid_to=before)
+    group = Unit(name="Tổ dân phố Số 1", kind=UnitKind.HAMLET, parent=town, valid_to=before)
+    district_town = Unit(name="Thị xã Thử", kind=UnitKind.DISTRICT_TOWN, parent=w.province, valid_to=before)
+    commune = Unit(name="Xã Ba", kind=UnitKind.COMMUNE, parent=district_town, valid_to=before)
+    ward = Unit(name="Phường Một", kind=UnitKind.WARD, parent=district_town, valid_to=before)
+    session.add_all([town, group, district_town, commune, ward])
+    loaded = {
+        r.criteria_set.code: r.criteria_set
+        for r in load_criteria_files(
+            session,
+            [CRITERIA_DATA_DIR / "thi-tran-van-minh-2022.yaml", CRITERIA_DATA_DIR / "tx-tp-hoan-thanh-ntm-2021.yaml"],
+            now,
+        )
+    }
+    u = UrbanWorld(
+        town=town,
+        residential_group=group,
+        district_town=district_town,
+        district_town_commune=commune,
+        town_set=loaded["thi-tran-van-minh-2022"],
+        district_town_set=loaded["tx-tp-hoan-thanh-ntm-2021"],
+        hamlet_model_set=_set(session, now, "thu-thon-kieu-mau", ["hamlet-model"], HAMLET_CRITERIA),
+    )
+    for code in ("tc-kh", "cong-an"):
+        u.district_town_departments[code] = Department(unit=district_town, code=code, name=f"Phòng {code} thị xã")
+    session.add_all(u.district_town_departments.values())
+    session.flush()
+    # the district's Phòng NN&PTNT appraises the town's planning criterion; the rest falls to the coordinator
+    planning = next(i for i in u.town_set.indicators() if i.code == "1")
+    session.add(
+        Ownership(
+            authority_unit_id=w.district.id,
+            year=2025,
+            indicator_id=planning.id,
+            department_id=w.departments["nn-ptnt"].id,
+            source="tests",
+        )
+    )
+    _user(session, w, "thitran", Role.UNIT_OFFICER, unit=town)
+    _user(session, w, "mttq.thitran", Role.FRONT_OFFICER, unit=town)
+    _user(session, w, "tdp", Role.UNIT_OFFICER, unit=group)
+    _user(session, w, "to.thamdinh.thitran", Role.APPRAISAL_TEAM, unit=town)
+    _user(session, w, "thixa", Role.UNIT_OFFICER, unit=district_town)
+    _user(session, w, "mttq.thixa", Role.FRONT_OFFICER, unit=district_town)
+    _user(session, w, "dieuphoi.thixa", Role.COORDINATOR, unit=district_town)
+    _user(session, w, "xa.ba", Role.UNIT_OFFICER, unit=commune)
+    _user(session, w, "mttq.xaba", Role.FRONT_OFFICER, unit=commune)
+    for code, department in u.district_town_departments.items():
+        _user(session, w, f"thixa.{code}", Role.DEPARTMENT_OFFICER, department=department)
+    session.flush()
+    return u

@@ -26,7 +26,8 @@ def test_diagram_of_a_revocation(runner: FlaskCliRunner) -> None:
 
 
 def test_unknown_level_is_refused(runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["workflow", "diagram", "town-civilized"])
+    # ported: "town-civilized" has a procedure now (issue 10 §3); a level that does not exist is refused
+    result = runner.invoke(args=["workflow", "diagram", "ward-civilized"])
     assert result.exit_code != 0
     result = runner.invoke(args=["workflow", "diagram", "hamlet-ntm", "--kind", "revocation"])
     assert result.exit_code != 0

@@ -157,3 +157,34 @@ def test_malformed_file_exits_1_names_file_line_key_and_loads_nothing(
     assert "Không nạp tệp nào (đã hoàn tác)" in result.output
     assert f"{bad}:13:9: criteria[0].indicators[0].code: indicator '2.1' is not under criterion 1" in result.output
     assert _counts(session) == before
+
+
+def test_list_shows_the_town_and_district_town_sets_marked_by_confidence(runner: FlaskCliRunner) -> None:
+    """Issue 10 §3: thị trấn đô thị văn minh (seed 000: QĐ 04/2022/QĐ-TTg) and thị xã, thành phố hoàn thành nhiệm
+    vụ xây dựng NTM (seed 003: QĐ 320/QĐ-TTg), each indicator a reconstruction marked low."""
+    assert runner.invoke(args=["criteria", "load-builtin"]).exit_code == 0
+
+    town = runner.invoke(args=["criteria", "list", "--set", "thi-tran-van-minh-2022"])
+    assert town.exit_code == 0, town.output
+    assert "Căn cứ: QĐ 04/2022/QĐ-TTg ngày 18/02/2022" in town.output
+    assert "Áp dụng: town-civilized (Thị trấn đạt chuẩn đô thị văn minh)" in town.output
+    for name in (
+        "Quy hoạch đô thị",
+        "Giao thông đô thị",
+        "Môi trường và an toàn thực phẩm đô thị",
+        "Thông tin truyền thông đô thị",
+        "Văn hóa thể thao đô thị",
+    ):
+        assert f". {name}: " in town.output
+    indicators = [line for line in town.output.splitlines() if line.startswith("     ")]
+    assert len(indicators) == 5 and all(line.endswith("tin cậy thấp") for line in indicators)
+
+    district_town = runner.invoke(args=["criteria", "list", "--set", "tx-tp-hoan-thanh-ntm-2021"])
+    assert district_town.exit_code == 0, district_town.output
+    assert (
+        "Áp dụng: district-town-completed (Thị xã, thành phố thuộc tỉnh hoàn thành nhiệm vụ xây dựng nông thôn mới)"
+        in district_town.output
+    )
+    assert "  9 tiêu chí, 9 chỉ tiêu" in district_town.output
+    indicators = [line for line in district_town.output.splitlines() if line.startswith("     ")]
+    assert len(indicators) == 9 and all(line.endswith("tin cậy thấp") for line in indicators)

@@ -20,7 +20,7 @@ from werkzeug.test import encode_multipart
 
 from dossiers.db import Base
 from dossiers.demo import REFORM_PLAN
-from dossiers.models import Dossier, PeriodicReport, Unit, WatchedIndicator
+from dossiers.models import Dossier, PeriodicReport, Plan, Unit, WatchedIndicator
 from dossiers.planning.reports import open_report, save_report
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import builtin_plan_path
@@ -46,11 +46,13 @@ HOSTILE: list[str | bytes] = [
 WRITTEN = (
     "appraisal_items", "appraisal_tasks", "assessments", "condition_confirmations", "consultations",
     "dossiers", "evidence", "model_conditions", "recognitions", "reassessments", "supplement_items",
-    "supplement_requests", "users", "role_assignments", "outbox_messages", "api_tokens",
+    "supplement_requests", "users", "role_assignments", "outbox_messages", "api_tokens", "plans", "plan_targets",
     "periodic_reports", "report_submissions", "watched_values", "watch_episodes",
 )  # fmt: skip
 
 
+#: a target table a coordinator of huyện Thạch An could confirm, for the plan import
+PLAN_TABLE = "Loại chỉ tiêu,Đơn vị,Mức\nXã đạt chuẩn,Đức Xuân,NTM\n"
 #: the built-in plan of 1/7/2025, for the reorganisation forms
 REFORM_PLAN_TEXT = builtin_plan_path(REFORM_PLAN).read_text(encoding="utf-8")
 
@@ -131,6 +133,8 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         "admin.apply_reorganisation": {"plan": REFORM_PLAN_TEXT, "confirm": REFORM_PLAN},
         "tokens.create": {"name": "Cổng dịch vụ công", "days": "30"},
         "tokens.revoke": {},
+        "plans.preview_import": {"sheet": "1"},
+        "plans.confirm_import": {"noi-dung": PLAN_TABLE},
         "reports.open_period": {"code": "report-monthly", "period": "2025-06", "don-vi": str(le_loi.unit_id)},
         "reports.save": {
             "version": str(draft.version), "results": "Kết quả", "difficulties": "Khó khăn", "proposals": "",
@@ -161,6 +165,7 @@ def _url(app: Flask, endpoint: str, world: DemoWorld, session: Session) -> str:
         "message_id": 1,
         "token_id": 1,
         "report_id": _draft_report(world, session).id,
+        "plan_id": session.scalars(select(Plan.id).order_by(Plan.id)).one(),
     }
     url = rule.rule
     for name, converter in rule._converters.items():
@@ -189,7 +194,7 @@ POSTS = [
     "workspace.record_model_conditions", "workspace.confirm_condition", "workspace.appraise", "workspace.register",
     "workspace.inbox_answer", "workspace.preview_assessment_import",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry", "tokens.create", "tokens.revoke",
-    "admin.preview_reorganisation", "admin.apply_reorganisation",
+    "admin.preview_reorganisation", "admin.apply_reorganisation", "plans.preview_import", "plans.confirm_import",
     "reports.open_period", "reports.save", "reports.submit", "reports.record_watch",
 ]  # fmt: skip
 
@@ -215,6 +220,8 @@ def test_hostile_values_never_break_a_form(
 ) -> None:
     right, foreign = ("admin", "xa.leloi") if endpoint.startswith("admin.") else ("xa.leloi", "xa.duclong")
     right, foreign = INBOX_USERS if endpoint == "workspace.inbox_answer" else (right, foreign)
+    # a plan's targets are changed by whoever oversees its area; a commune officer may not
+    right, foreign = ("dieuphoi.thachan", "xa.leloi") if endpoint.startswith("plans.") else (right, foreign)
     username = right if who == "right" else foreign
     client = fuzz_app.test_client()
     base = _forms(world, session)[endpoint]
@@ -228,7 +235,11 @@ def test_hostile_values_never_break_a_form(
         for value in HOSTILE:
             form: dict[str, str | bytes] = {**base, **dict.fromkeys(changed_fields, value)}
             field = ",".join(changed_fields)
-            with_file = endpoint in ("workspace.attach_evidence", "workspace.preview_assessment_import")
+            with_file = endpoint in (
+                "workspace.attach_evidence",
+                "workspace.preview_assessment_import",
+                "plans.preview_import",
+            )
             status = _post(client, url, form, with_file=with_file)
             after = snapshot(connection)
             if status >= 500:

@@ -52,3 +52,15 @@ def test_a_groups_file_naming_an_unknown_commune_changes_nothing(
     )
     result = runner.invoke(args=["regimes", "groups", str(path)])
     assert result.exit_code != 0 and "không có xã mã «99999»" in result.output
+
+
+def test_the_town_and_district_town_levels_are_offered_in_2021_2025_only(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["regimes", "list", "--on", "01/03/2025"])
+    assert result.exit_code == 0, result.output
+    old, new = result.output.split("2026-2030 — ", 1)
+    assert "    Thị trấn đạt chuẩn đô thị văn minh: thi-tran-van-minh-2022" in old
+    assert (
+        "    Thị xã, thành phố thuộc tỉnh hoàn thành nhiệm vụ xây dựng nông thôn mới: tx-tp-hoan-thanh-ntm-2021" in old
+    )
+    assert "hài lòng — Thị trấn đạt chuẩn đô thị văn minh: 0.9 — QĐ 04/2022/QĐ-TTg" in old
+    assert "đô thị văn minh" not in new and "hoàn thành nhiệm vụ" not in new

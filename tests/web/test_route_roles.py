@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from dossiers.access import descendant_ids
 from dossiers.demo import DEMO_PASSWORD
-from dossiers.models import CriteriaSet, Dossier, RoleAssignment, Unit, User
+from dossiers.models import CriteriaSet, Dossier, Plan, RoleAssignment, Unit, User
 from tests.demo_database import DemoWorld
 from tests.web.workspace_demo import ACTING_AT, TODAY_AT
 from workflow.vocabulary import RecognitionLevel, Role, UnitKind
@@ -68,6 +68,9 @@ class Target:
     register_level: str
     #: offered when registering a dossier
     criteria_set_id: int
+    #: a plan of the area (own: huyện Thạch An's 2025 plan, inside every overseer's area; foreign: another
+    #: province's)
+    plan_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,11 @@ def _dashboard(role: str, scope: str) -> int:
     if role == "admin":
         return 200
     return 200 if role in OVERSEERS and scope == "own" else 403
+
+
+def _plan_form(role: str, scope: str) -> int:
+    """Importing into a plan: whoever oversees its area; an empty form is refused as invalid (422)."""
+    return 422 if _dashboard(role, scope) == 200 else _dashboard(role, scope)
 
 
 def _register(role: str, scope: str) -> int:
@@ -181,6 +189,16 @@ TABLE: dict[str, tuple[Call, Callable[[str, str], int]]] = {
     "admin.apply_reorganisation": (Call("POST", lambda t: "/quan-tri/sap-xep/ap-dung", lambda t: {}), _admin_only(422)),
     "dashboard.page": (Call("GET", lambda t: f"/bang-theo-doi?don-vi={t.area_id}"), _dashboard),
     "dashboard.export": (Call("GET", lambda t: f"/bang-theo-doi/xuat.xlsx?don-vi={t.area_id}"), _dashboard),
+    "plans.page": (Call("GET", lambda t: f"/bang-theo-doi/ke-hoach?don-vi={t.area_id}"), _dashboard),
+    "plans.export": (Call("GET", lambda t: f"/bang-theo-doi/ke-hoach/xuat.xlsx?don-vi={t.area_id}"), _dashboard),
+    "plans.preview_import": (
+        Call("POST", lambda t: f"/bang-theo-doi/ke-hoach/{t.plan_id}/nhap", lambda t: {}),
+        _plan_form,
+    ),
+    "plans.confirm_import": (
+        Call("POST", lambda t: f"/bang-theo-doi/ke-hoach/{t.plan_id}/nhap/luu", lambda t: {}),
+        _plan_form,
+    ),
     "i18n.switch_language": (Call("GET", lambda t: "/ngon-ngu/vi?next=/"), _everyone(302, 302)),
     # periodic reports: everyone signed in sees the periods they owe (none for most roles)
     "reports.my_reports": (Call("GET", lambda t: "/bao-cao"), _everyone(200)),
@@ -306,10 +324,30 @@ def _targets(session: Session, row: RoleRow, today: dt.date) -> dict[str, Target
     level, set_code = NEXT_LEVEL.get(own_dossier.level, NEXT_LEVEL[RecognitionLevel.COMMUNE_NTM])
     criteria_set = session.scalars(select(CriteriaSet.id).where(CriteriaSet.code == set_code)).first()
     assert criteria_set is not None
+    own_plan, foreign_plan = _plans(session, foreign_province)
     return {
-        "own": Target(username, dossier_id, unit_id, unit_id, level, criteria_set),
-        "foreign": Target(username, foreign_dossier, foreign_commune, foreign_province, level, criteria_set),
+        "own": Target(username, dossier_id, unit_id, unit_id, level, criteria_set, own_plan),
+        "foreign": Target(
+            username, foreign_dossier, foreign_commune, foreign_province, level, criteria_set, foreign_plan
+        ),
     }
+
+
+def _plans(session: Session, foreign_province: int) -> tuple[int, int]:
+    """The demo's plan (huyện Thạch An 2025) and a plan of the foreign province, made here."""
+    own = session.scalars(select(Plan.id).order_by(Plan.id)).first()
+    assert own is not None
+    foreign = Plan(
+        unit_id=foreign_province,
+        year=2025,
+        title="Kế hoạch của tỉnh khác",
+        source="thử",
+        confidence="low",
+        loaded_at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
+    )
+    session.add(foreign)
+    session.commit()
+    return own, foreign.id
 
 
 @pytest.mark.parametrize("row", ROLES_2025, ids=[name for name, _, _ in ROLES_2025])

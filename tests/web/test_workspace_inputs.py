@@ -118,7 +118,8 @@ def test_bad_registrations_and_urls(app: Flask, client: FlaskClient, session: Se
     url = f"/don-vi/{unit_id}/dang-ky"
     cases = [
         ({"level": "commune-ntm", "year": "20x6", "criteria_set": "1"}, "Phải là số nguyên.", 'value="20x6"'),
-        ({"level": "town-civilized", "year": "2026", "criteria_set": "1"}, "Giá trị không hợp lệ.", 'value="2026"'),
+        # ported: "town-civilized" is registrable now (issue 10 §3); a level with no procedure is still refused
+        ({"level": "ward-civilized", "year": "2026", "criteria_set": "1"}, "Giá trị không hợp lệ.", 'value="2026"'),
         ({"level": "commune-ntm", "year": "2026", "criteria_set": "999999"}, "Không có bộ tiêu chí này.", None),
         ({"level": "commune-ntm", "year": "1800", "criteria_set": "1"}, "Phải là số từ 2000 đến 2100.", None),
         ({}, "Chưa nhập.", None),

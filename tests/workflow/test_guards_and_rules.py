@@ -204,12 +204,46 @@ def test_routes_before_and_after_the_reform() -> None:
     assert commune.authority_kinds[0] == UnitKind.DISTRICT and commune.decider_kinds == (UnitKind.PROVINCE,)
     after = route_for(RecognitionLevel.COMMUNE_ADVANCED, REFORM_DATE)
     assert after.authority_kinds == (UnitKind.PROVINCE,) and after.decider_kinds == (UnitKind.PROVINCE,)
-    assert route_for(RecognitionLevel.HAMLET_NTM, before).decider_kinds == (UnitKind.DISTRICT,)
+    # the district-tier unit decides: a huyện, or a thị xã / thành phố thuộc tỉnh for the hamlets of its communes
+    assert route_for(RecognitionLevel.HAMLET_NTM, before).decider_kinds == (UnitKind.DISTRICT, UnitKind.DISTRICT_TOWN)
     assert route_for(RecognitionLevel.HAMLET_NTM, REFORM_DATE).decider_kinds == (UnitKind.COMMUNE,)
     assert route_for(RecognitionLevel.DISTRICT_NTM, before).records_national_decision
     with pytest.raises(GuardFailed) as failed:
         route_for(RecognitionLevel.DISTRICT_NTM, REFORM_DATE)
     assert "không còn cấp huyện" in str(failed.value)
+
+
+def test_town_and_district_town_routes_before_and_after_the_reform() -> None:
+    before = REFORM_DATE - dt.timedelta(days=1)
+    town = route_for(RecognitionLevel.TOWN_CIVILIZED, before)
+    assert (town.applicant_kind, town.authority_kinds, town.decider_kinds) == (
+        UnitKind.TOWN,
+        (UnitKind.DISTRICT, UnitKind.PROVINCE),
+        (UnitKind.PROVINCE,),
+    )
+    assert not town.records_national_decision and town.basis.confidence == Confidence.LOW
+    assert "04/2022/QĐ-TTg" in town.basis.value
+    # a tổ dân phố is a hamlet under a thị trấn: its town appraises it as a commune does
+    hamlet = route_for(RecognitionLevel.HAMLET_MODEL, before)
+    assert hamlet.authority_kinds == (UnitKind.COMMUNE, UnitKind.TOWN)
+    district_town = route_for(RecognitionLevel.DISTRICT_TOWN_COMPLETED, before)
+    assert (district_town.applicant_kind, district_town.authority_kinds) == (
+        UnitKind.DISTRICT_TOWN,
+        (UnitKind.PROVINCE,),
+    )
+    assert district_town.records_national_decision and "Thủ tướng" in district_town.decider_title
+    # a commune of a thị xã is appraised by the thị xã before the reform
+    assert route_for(RecognitionLevel.COMMUNE_NTM, before).authority_kinds[:2] == (
+        UnitKind.DISTRICT,
+        UnitKind.DISTRICT_TOWN,
+    )
+    for level, ended in (
+        (RecognitionLevel.TOWN_CIVILIZED, "không còn thị trấn"),
+        (RecognitionLevel.DISTRICT_TOWN_COMPLETED, "không còn thị xã, thành phố thuộc tỉnh"),
+    ):
+        with pytest.raises(GuardFailed) as failed:
+            route_for(level, REFORM_DATE)
+        assert ended in str(failed.value)
 
 
 def test_every_procedure_submits_with_the_same_action_name() -> None:
@@ -246,8 +280,9 @@ def test_milestone_errors() -> None:
         milestone_reached(RecognitionLevel.COMMUNE_NTM, "appraised", "approved")
     with pytest.raises(ValueError, match="no state"):
         milestone_reached(RecognitionLevel.COMMUNE_NTM, "nowhere", "submitted")
+    # ported: thị trấn đô thị văn minh now has a procedure (issue 10 §3); a hamlet has no revocation procedure
     with pytest.raises(UnknownProcedure):
-        procedure_for(RecognitionLevel.TOWN_CIVILIZED)
+        procedure_for(RecognitionLevel.HAMLET_NTM, DossierKind.REVOCATION)
     assert milestone_reached("commune-ntm", "revoked", "complete", kind=DossierKind.REVOCATION)
 
 

@@ -102,6 +102,10 @@ EXPECTED: dict[tuple[RecognitionLevel, DossierKind], Table] = {
     (RecognitionLevel.HAMLET_MODEL, DossierKind.RECOGNITION): HAMLET,
     (RecognitionLevel.DISTRICT_NTM, DossierKind.RECOGNITION): DISTRICT,
     (RecognitionLevel.DISTRICT_ADVANCED, DossierKind.RECOGNITION): DISTRICT,
+    # QĐ 04/2022/QĐ-TTg (full text not collected): a thị trấn takes the commune's steps, the provincial chairman decides
+    (RecognitionLevel.TOWN_CIVILIZED, DossierKind.RECOGNITION): COMMUNE,
+    # QĐ 320/QĐ-TTg: a thị xã / thành phố thuộc tỉnh follows the district's steps, the Prime Minister decides
+    (RecognitionLevel.DISTRICT_TOWN_COMPLETED, DossierKind.RECOGNITION): DISTRICT,
     (RecognitionLevel.COMMUNE_NTM, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.COMMUNE_ADVANCED, DossierKind.REVOCATION): revocation_table(APPROVER),
     (RecognitionLevel.COMMUNE_MODEL, DossierKind.REVOCATION): revocation_table(APPROVER),
@@ -146,7 +150,10 @@ def test_every_state_action_and_grant(key: tuple[RecognitionLevel, DossierKind])
     procedure: Procedure = PROCEDURES[key]
     table = EXPECTED[key]
     assert set(procedure.actions) == set(table)
-    applicant = {"hamlet": UnitKind.HAMLET, "district": UnitKind.DISTRICT}.get(
+    applicant = {
+        RecognitionLevel.TOWN_CIVILIZED: UnitKind.TOWN,
+        RecognitionLevel.DISTRICT_TOWN_COMPLETED: UnitKind.DISTRICT_TOWN,
+    }.get(key[0]) or {"hamlet": UnitKind.HAMLET, "district": UnitKind.DISTRICT}.get(
         key[0].value.split("-")[0], UnitKind.COMMUNE
     )
     facts = good_facts(key[0], applicant)

@@ -73,6 +73,9 @@ def test_each_regime_offers_its_own_levels() -> None:
         RecognitionLevel.HAMLET_MODEL,
         RecognitionLevel.DISTRICT_NTM,
         RecognitionLevel.DISTRICT_ADVANCED,
+        # seed 000: thị trấn đô thị văn minh (QĐ 04/2022); seed 003: thị xã, TP hoàn thành nhiệm vụ (QĐ 320)
+        RecognitionLevel.TOWN_CIVILIZED,
+        RecognitionLevel.DISTRICT_TOWN_COMPLETED,
     )
     # QĐ 51/2025: one commune set, no nâng cao / kiểu mẫu; no districts; the hiện đại pilot only when switched on
     assert REGIME_2026_2030.levels() == (

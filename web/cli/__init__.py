@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "web.cli.reorganisation",
     "web.cli.regimes",
     "web.cli.tokens",
+    "web.cli.plans",
     "web.cli.watch",
 ]
 

@@ -48,7 +48,7 @@ from workflow.engine import Party, Procedure
 from workflow.measures import MEASURE_LABELS, met_label, verdict
 from workflow.procedures import FALLBACK_APPRAISER, PROCEDURES, UnknownProcedure, procedure_for
 from workflow.regimes import regime_for
-from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, HAMLET_LEVELS
+from workflow.routes import COMMUNE_LEVELS, DISTRICT_LEVELS, DISTRICT_TOWN_LEVELS, HAMLET_LEVELS, TOWN_LEVELS
 from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import (
     RECOGNITION_LEVEL_LABELS,
@@ -88,6 +88,8 @@ LEVELS_BY_KIND: dict[str, tuple[RecognitionLevel, ...]] = {
     UnitKind.COMMUNE: COMMUNE_LEVELS,
     UnitKind.HAMLET: HAMLET_LEVELS,
     UnitKind.DISTRICT: DISTRICT_LEVELS,
+    UnitKind.TOWN: TOWN_LEVELS,
+    UnitKind.DISTRICT_TOWN: DISTRICT_TOWN_LEVELS,
 }
 
 

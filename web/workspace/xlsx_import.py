@@ -12,7 +12,6 @@ and optionally the value reached ("Kết quả", "Giá trị") and a note ("Ghi 
 from __future__ import annotations
 
 import io
-import unicodedata
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -20,6 +19,9 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+
+from dossiers.tables import cell_text as _cell
+from dossiers.tables import plain_text as _plain
 
 #: more rows than any criteria set has indicators, with room for headings and blank lines
 MAX_ROWS = 2000
@@ -62,21 +64,6 @@ class ImportPreview:
     @property
     def invalid(self) -> list[ImportRow]:
         return [row for row in self.rows if row.errors]
-
-
-def _plain(text: Any) -> str:
-    """Lower case, no accents, single spaces: how headers and verdicts are compared."""
-    value = str(text or "").strip().lower().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", value)
-    return " ".join("".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").split())
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _columns(row: tuple[Any, ...]) -> dict[str, int] | None:
