@@ -23,6 +23,7 @@ from dossiers.handlers import handle
 from dossiers.models import CriteriaSet, Department, Recognition, Reorganisation, RoleAssignment, Unit, User
 from dossiers.ownership import builtin_ownership_files, load_ownership_file
 from dossiers.planning.plans import builtin_plan_files, load_plan_path
+from dossiers.planning.watch import builtin_watch_files, load_watch_file
 from dossiers.reorganisation import apply as apply_reorganisation
 from dossiers.reorganisation import builtin_plan_path, load_plan
 from workflow.calendar import local_midnight
@@ -180,6 +181,8 @@ def load_demo(session: Session, now: dt.datetime, *, hash_method: str = "scrypt"
 
     for path in builtin_ownership_files():
         load_ownership_file(session, path)
+    for path in builtin_watch_files():
+        load_watch_file(session, path)
     for code in ("xa-ntm-2021", "xa-ntm-nang-cao-2021", "xa-ntm-kieu-mau-2021", "xa-ntm-2026"):
         found = find_criteria_set(session, code)
         if found is not None:

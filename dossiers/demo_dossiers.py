@@ -21,6 +21,7 @@ from dossiers import commands as c
 from dossiers.demo import REFORM_PLAN, DemoData, apply_demo_reform, department_officer, slug
 from dossiers.handlers import handle
 from dossiers.models import AuditEvent, Dossier, Reorganisation, Unit, User
+from dossiers.planning.demo_reports import load_demo_reports
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import TRANSFER_ACTION
 from workflow.measures import value_meeting
@@ -132,6 +133,8 @@ def load_demo_story(session: Session, demo: DemoData) -> dict[str, Dossier]:
     story = {scenario.unit.name: dossier for scenario, dossier in zip(_scenarios(demo), before, strict=True)}
     for scenario in _scenarios_2026(demo):
         story[f"{scenario.unit.name} 2026"] = _existing(session, scenario) or _play(session, demo, scenario)
+    # the communes' reports and watched values of 2026 (dossiers.planning.demo_reports)
+    load_demo_reports(session, demo.new_communes, demo.users)
     return story
 
 

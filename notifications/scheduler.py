@@ -43,6 +43,7 @@ from dossiers.settings import Settings
 from notifications.jobs import compose_messages, deliver_outbox, plan_reminders, recover_orphans
 from notifications.rules import load_calendar, policy_from_settings
 from notifications.transport import Transport, transport_from_settings
+from notifications.watch_alerts import queue_watch_alerts
 from workflow.calendar import LOCAL_TZ
 
 log = logging.getLogger("ntm.notifications.scheduler")
@@ -213,6 +214,10 @@ class Ticker:
             calendar = load_calendar(session)
             plan = plan_reminders(session, now, policy=self.policy, base_url=self.settings.base_url, calendar=calendar)
             composed = compose_messages(session, now, digest=self.policy.digest, sender=self.settings.mail_sender)
+            # watched indicators below their threshold: one e-mail per person per episode, in the same commit
+            watched = queue_watch_alerts(
+                session, now, sender=self.settings.mail_sender, base_url=self.settings.base_url
+            )
             session.commit()
         transport = self.transport_factory()
         try:
@@ -228,13 +233,14 @@ class Ticker:
             transport.close()
         log.info(
             "tick %s: %d open obligation(s) in view, %d reminder(s) planned, %d skipped, %d cancelled; "
-            "%d e-mail(s) composed, %d sent, %d to retry, %d failed",
+            "%d e-mail(s) composed, %d watched-indicator alert(s), %d sent, %d to retry, %d failed",
             now.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
             plan.obligations,
             plan.created,
             plan.skipped,
             plan.cancelled,
             composed,
+            watched,
             delivery.sent,
             delivery.retried,
             delivery.failed,

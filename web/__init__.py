@@ -65,9 +65,11 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from web.admin import bp as admin
     from web.dashboard.plans import bp as plans
     from web.dashboard.views import bp as dashboard
+    from web.reports.views import bp as reports
 
     app.register_blueprint(admin)
     app.register_blueprint(dashboard)
+    app.register_blueprint(reports)
     app.register_blueprint(plans)
 
     from web import api, tokens_page
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     # bearer tokens, not cookies, authenticate the API: a cross-site form cannot forge a call
     csrf.exempt(api.dossiers.bp)
     csrf.exempt(api.resources.bp)
+    csrf.exempt(api.reports.bp)
 
     from web import csrf_recovery
 

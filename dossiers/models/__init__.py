@@ -5,6 +5,13 @@ from dossiers.models.criteria import CriteriaSet, Criterion, Indicator
 from dossiers.models.dossier import Assessment, AuditEvent, AuditLogRewriteError, Dossier, Evidence
 from dossiers.models.ownership import Ownership, OwnershipRemark
 from dossiers.models.people import Delegation, Department, RoleAssignment, User
+from dossiers.models.planning_reports import (
+    PeriodicReport,
+    ReportState,
+    WatchedIndicator,
+    WatchedValue,
+    WatchEpisode,
+)
 from dossiers.models.plans import Plan, PlanTarget, TargetKind
 from dossiers.models.recognition import (
     ConditionConfirmation,
@@ -39,11 +46,13 @@ __all__ = [
     "ModelConditions",
     "Ownership",
     "OwnershipRemark",
+    "PeriodicReport",
     "Plan",
     "PlanTarget",
     "Reassessment",
     "Recognition",
     "Reorganisation",
+    "ReportState",
     "ReportSubmission",
     "RoleAssignment",
     "SmartHamletModel",
@@ -52,6 +61,9 @@ __all__ = [
     "TargetKind",
     "Unit",
     "User",
+    "WatchEpisode",
+    "WatchedIndicator",
+    "WatchedValue",
     "find_unit",
     "unit_lineage",
 ]

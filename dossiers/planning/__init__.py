@@ -1,1 +1,2 @@
-"""Planning: what a district's or province's plan sets for a year and how the units stand against it."""
+"""Planning: what a district's or province's plan sets for a year and how the units stand against it; periodic
+reports written and submitted in the system; indicators watched month by month."""

@@ -20,7 +20,8 @@ from werkzeug.test import encode_multipart
 
 from dossiers.db import Base
 from dossiers.demo import REFORM_PLAN
-from dossiers.models import Dossier, Plan
+from dossiers.models import Dossier, PeriodicReport, Plan, Unit, WatchedIndicator
+from dossiers.planning.reports import open_report, save_report
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import builtin_plan_path
 from dossiers.settings import Settings
@@ -46,6 +47,7 @@ WRITTEN = (
     "appraisal_items", "appraisal_tasks", "assessments", "condition_confirmations", "consultations",
     "dossiers", "evidence", "model_conditions", "recognitions", "reassessments", "supplement_items",
     "supplement_requests", "users", "role_assignments", "outbox_messages", "api_tokens", "plans", "plan_targets",
+    "periodic_reports", "report_submissions", "watched_values", "watch_episodes",
 )  # fmt: skip
 
 
@@ -92,6 +94,10 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
     task = next(t for t in tasks_of(session, duc_xuan) if t.department and t.department.code == "tn-mt")
     code = next(item.indicator.code for item in task.items if item.decision is None)
     dossier = {"version": version}
+    draft = _draft_report(world, session)
+    water = session.scalars(
+        select(WatchedIndicator).where(WatchedIndicator.year == 2025, WatchedIndicator.code == "nuoc-sach")
+    ).one()
     return {
         "workspace.take_action": {**dossier, "action": "submit", "comment": "Trình", "decision_number": "12/QĐ"},
         "workspace.record_assessment": {**dossier, "code": "1.1", "met": "1", "value": "Đạt", "note": "Ghi chú"},
@@ -130,7 +136,25 @@ def _forms(world: DemoWorld, session: Session) -> dict[str, dict[str, str]]:
         "tokens.revoke": {},
         "plans.preview_import": {"sheet": "1"},
         "plans.confirm_import": {"noi-dung": PLAN_TABLE},
+        "reports.open_period": {"code": "report-monthly", "period": "2025-06", "don-vi": str(le_loi.unit_id)},
+        "reports.save": {
+            "version": str(draft.version), "results": "Kết quả", "difficulties": "Khó khăn", "proposals": "",
+            f"figure:{water.id}": "70",
+        },
+        "reports.submit": {"version": str(draft.version), "confirm": "1", "document_ref": "Số 1/BC-UBND"},
+        "reports.record_watch": {"don-vi": str(le_loi.unit_id), "thang": "06/2025", f"value:{water.id}": "70"},
     }  # fmt: skip
+
+
+def _draft_report(world: DemoWorld, session: Session) -> PeriodicReport:
+    """Lê Lợi's monthly report of May 2025, drafted with its results written: the report forms' target."""
+    officer = user(session, "xa.leloi")
+    unit = session.get_one(Unit, world.units["Lê Lợi"])
+    draft = open_report(session, officer, ACTING_AT, code="report-monthly", period="2025-05", unit=unit)
+    if not draft.sections:
+        save_report(session, officer, ACTING_AT, draft, expected_version=draft.version, sections={"results": "Tháng 5"})
+        session.commit()
+    return draft
 
 
 def _url(app: Flask, endpoint: str, world: DemoWorld, session: Session) -> str:
@@ -141,6 +165,7 @@ def _url(app: Flask, endpoint: str, world: DemoWorld, session: Session) -> str:
         "user_id": user(session, "mttq.leloi").id,  # never one the fuzz signs in as
         "message_id": 1,
         "token_id": 1,
+        "report_id": _draft_report(world, session).id,
         "plan_id": session.scalars(select(Plan.id).order_by(Plan.id)).one(),
     }
     url = rule.rule
@@ -171,6 +196,7 @@ POSTS = [
     "workspace.inbox_answer", "workspace.preview_assessment_import",
     "auth.login", "auth.password", "admin.reset", "admin.activation", "admin.retry", "tokens.create", "tokens.revoke",
     "admin.preview_reorganisation", "admin.apply_reorganisation", "plans.preview_import", "plans.confirm_import",
+    "reports.open_period", "reports.save", "reports.submit", "reports.record_watch",
 ]  # fmt: skip
 
 

@@ -200,6 +200,22 @@ TABLE: dict[str, tuple[Call, Callable[[str, str], int]]] = {
         _plan_form,
     ),
     "i18n.switch_language": (Call("GET", lambda t: "/ngon-ngu/vi?next=/"), _everyone(302, 302)),
+    # periodic reports: everyone signed in sees the periods they owe (none for most roles)
+    "reports.my_reports": (Call("GET", lambda t: "/bao-cao"), _everyone(200)),
+    # an empty form names no unit and no period: refused as invalid, the list shown again
+    "reports.open_period": (Call("POST", lambda t: "/bao-cao/moi", lambda t: {}), _everyone(422)),
+    # no such report: not found, like a report the person may not read
+    "reports.report": (Call("GET", lambda t: "/bao-cao/2147483647"), _everyone(404)),
+    "reports.save": (Call("POST", lambda t: "/bao-cao/2147483647/luu", lambda t: {}), _everyone(404)),
+    "reports.submit": (Call("POST", lambda t: "/bao-cao/2147483647/nop", lambda t: {}), _everyone(404)),
+    # who reported in an area: the area's coordinator or chairman, as the dashboard
+    "reports.overview": (Call("GET", lambda t: f"/bao-cao/tong-hop?don-vi={t.area_id}"), _dashboard),
+    "reports.overview_print": (Call("GET", lambda t: f"/bao-cao/tong-hop/in?don-vi={t.area_id}"), _dashboard),
+    "reports.overview_xlsx": (Call("GET", lambda t: f"/bao-cao/tong-hop/xuat.xlsx?don-vi={t.area_id}"), _dashboard),
+    # a unit's watched values are read by everyone signed in (like the unit's page); recorded by its officers
+    "reports.watch": (Call("GET", lambda t: f"/chi-tieu-theo-doi?don-vi={t.unit_id}"), _everyone(200)),
+    # an empty form names no unit: refused as invalid, the page shown again
+    "reports.record_watch": (Call("POST", lambda t: "/chi-tieu-theo-doi", lambda t: {}), _everyone(422)),
     "tokens.index": (Call("GET", lambda t: "/tai-khoan/khoa-api"), _everyone(200)),
     # an empty form: refused as invalid, shown again; a token nobody has: not found
     "tokens.create": (Call("POST", lambda t: "/tai-khoan/khoa-api", lambda t: {}), _everyone(422)),

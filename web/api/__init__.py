@@ -54,9 +54,9 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "personal access token (ntm_…)"}
     )
-    from web.api import dashboard, docs, dossiers, plans, resources
+    from web.api import dashboard, docs, dossiers, plans, reports, resources
 
-    for blueprint in (resources.bp, dossiers.bp, dashboard.bp, plans.bp):
+    for blueprint in (resources.bp, dossiers.bp, dashboard.bp, plans.bp, reports.bp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(docs.bp)
 

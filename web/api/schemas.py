@@ -726,3 +726,58 @@ class DashboardSchema(Schema):
         metadata={"description": f"not overdue, last day within {COMING_DAYS} days"},
     )
     awaiting_decision = fields.List(fields.Nested(DecisionSummarySchema), required=True)
+
+
+# --- periodic reports (web/api/reports.py) -------------------------------------------------------------------
+
+
+class ReportSectionsSchema(Strict):
+    results = Text(max_length=20_000, load_default="")
+    difficulties = Text(max_length=20_000, load_default="")
+    proposals = Text(max_length=20_000, load_default="")
+
+
+class ReportBody(Strict):
+    """A unit's (or a department's) report of one period: saved as a draft, or submitted at once."""
+
+    code = Choice(
+        ("report-monthly", "report-quarterly", "report-half-year", "report-yearly", "department-difficulties",
+         "department-yearly-report", "commune-plan"),
+        required=True, metadata={"description": "the deadline rule the report meets"},
+    )  # fmt: skip
+    period = Text(
+        min_length=4, max_length=20, required=True, metadata={"description": "2025-03, 2025-Q3, 2025-H1, 2025"}
+    )
+    unit_id = Id(allow_none=True, load_default=None, metadata={"description": "the reporting unit (or department_id)"})
+    department_id = Id(allow_none=True, load_default=None)
+    sections = fields.Nested(ReportSectionsSchema, load_default=dict)
+    figures = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^\d{1,9}$")),
+        values=Text(max_length=40),
+        load_default=dict,
+        validate=validate.Length(max=50),
+        metadata={"description": 'watched indicator id → value of the report\'s month, e.g. {"12": "62,5"}'},
+    )
+    submit = Bool(load_default=False, metadata={"description": "submit after saving"})
+    document_ref = Text(max_length=200, allow_none=True, load_default=None)
+
+    @validates_schema
+    def _one_obligor(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (data.get("unit_id") is None) == (data.get("department_id") is None):
+            raise ValidationError("Cần đúng một trong unit_id, department_id.", "unit_id")
+
+
+class ReportSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    period = fields.String(required=True)
+    period_label = fields.String(required=True)
+    unit_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    state = fields.String(required=True, metadata={"description": "draft or submitted"})
+    due_at = fields.DateTime(required=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    late = fields.Boolean(allow_none=True)
+    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    figures = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    version = fields.Integer(required=True)

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "web.cli.regimes",
     "web.cli.tokens",
     "web.cli.plans",
+    "web.cli.watch",
 ]
 
 
