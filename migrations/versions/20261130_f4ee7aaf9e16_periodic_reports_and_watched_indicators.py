@@ -1,7 +1,7 @@
 """Periodic reports written in the system, watched indicators, their monthly values and alert episodes
 
 Revision ID: f4ee7aaf9e16
-Revises: c4e8a1f7b352
+Revises: c4e8a2d6f1b3
 Create Date: 2026-11-30 07:21:11.858379
 
 `periodic_reports` (a unit's or department's report of a period: sections, draft then submitted, linked to
@@ -16,7 +16,7 @@ import dossiers.db
 
 
 revision = 'f4ee7aaf9e16'
-down_revision = 'c4e8a1f7b352'
+down_revision = 'c4e8a2d6f1b3'
 branch_labels = None
 depends_on = None
 
