@@ -50,6 +50,7 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.planning import obligations
 from dossiers.regimes import set_terms, with_province
 from dossiers.territory import Place, load_territory
 from workflow import permissions
@@ -189,6 +190,7 @@ def _handle_dossier_command(
         raise StaleDossier(dossier.id, f"phiên bản {command.expected_version}, hiện tại {dossier.version}")
     context = DossierContext(session, dossier, load_actor(session, user, now), now, rules)
     acting = _decide(context, user, command)
+    from_state = dossier.state
     applied = handler.apply(acting, command)
     event = record_event(
         context,
@@ -199,8 +201,9 @@ def _handle_dossier_command(
         comment=applied.comment if applied.comment is not None else command.comment,
         payload=applied.payload,
     )
-    if handler.then is not None:
-        handler.then(acting)
+    last = handler.then(acting) if handler.then is not None else None
+    # the obligations this action met (a milestone reached, a working-day step left)
+    obligations.dossier_moved(session, dossier, from_state, (last or event).action, now)
     return Outcome(dossier=dossier, event=event, record=applied.record if applied.record is not None else event)
 
 
@@ -649,6 +652,7 @@ def _answer(acting: Acting, command: c.ApproveIndicators | c.ReturnIndicators) -
         item.on_behalf_of_id = acting.on_behalf_of_id
     if all(item.decision is not None for item in task.items):
         task.answered_at = acting.now
+        obligations.task_answered(acting.session, task.id, acting.now)
     context.forget_tasks(rows_too=False)
     payload: dict[str, Any] = {
         "task_id": task.id,

@@ -1,7 +1,8 @@
 """The scheduler's jobs. Each takes `now`, so tests run a whole year in seconds.
 
-- `plan_reminders` turns today's due reminders of open obligations into outbox items (one row
-  per obligation, person and offset, unique), and cancels live items of obligations now met.
+- `plan_reminders` reconciles the stored obligations (`dossiers.planning.obligations.reconcile`), turns
+  today's due reminders of the open ones into outbox items (one row per obligation, person and offset,
+  unique), and cancels live items of obligations now met.
 - `compose_messages` groups the items whose time has come into e-mails (a digest per person,
   or one e-mail per item).
 - `deliver_outbox` sends them. It is a transaction boundary, like a web request: it commits the
@@ -25,6 +26,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from dossiers.models import User
+from dossiers.planning.obligations import reconcile
+from dossiers.planning.rules import RuleBook, load_calendar
 from notifications.models import (
     LIVE_ITEM_STATUSES,
     ItemStatus,
@@ -34,7 +37,6 @@ from notifications.models import (
 )
 from notifications.obligations import Obligation, open_obligations, reminder_window
 from notifications.rendering import render_email, render_notice, sender_domain
-from notifications.rules import RuleBook, load_calendar
 from notifications.transport import PermanentDeliveryError, TemporaryDeliveryError, Transport
 from workflow.calendar import WorkingCalendar, local_date, local_time
 from workflow.deadlines import PlannedReminder, ReminderKind, ReminderPolicy, due_now, reminder_schedule
@@ -124,14 +126,10 @@ def plan_reminders(
     calendar = calendar or load_calendar(session)
     book = RuleBook.load(session)
     window = reminder_window(today, policy, book)
-    obligations = open_obligations(
-        session,
-        years=range(window[0].year, window[1].year + 1),
-        calendar=calendar,
-        today=today,
-        window=window,
-        rulebook=book,
-    )
+    years = range(window[0].year, window[1].year + 1)
+    # obligations are domain data: bring the stored rows up to date, then read the open ones
+    reconcile(session, now, years=years, calendar=calendar, book=book)
+    obligations = open_obligations(session, years=years, today=today, window=window, rulebook=book)
     report = PlanReport(obligations=len(obligations))
     open_by_key = {o.key: o for o in obligations}
 

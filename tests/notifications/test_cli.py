@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.db import make_engine
+from dossiers.models import CalendarDay
 from dossiers.settings import Settings
-from notifications.models import CalendarDay, MessageStatus, OutboxMessage
+from notifications.models import MessageStatus, OutboxMessage
 from tests.notifications.world import World, at, build_world
 from web import create_app
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, Delegation, Department, Unit
+from dossiers.planning.rules import load_calendar, set_calendar_day, set_deadline_override
 from dossiers.reports import ReportAlreadySubmittedError, record_report_submission
 from notifications.obligations import Obligation, open_obligations
-from notifications.rules import load_calendar, set_calendar_day, set_deadline_override
 from tests.notifications.world import World
 from workflow.deadlines import RuleError
 from workflow.errors import NotPermitted

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, Dossier, RoleAssignment
+from dossiers.planning.rules import load_calendar, set_deadline_override
 from dossiers.reports import record_report_submission
 from notifications.jobs import compose_messages, deliver_outbox, plan_reminders
 from notifications.models import ItemStatus, MessageStatus, OutboxItem, OutboxMessage
-from notifications.rules import load_calendar, set_deadline_override
 from tests.notifications.world import World, at
 from workflow.calendar import local_date
 from workflow.deadlines import DEADLINE_RULES, ReminderPolicy

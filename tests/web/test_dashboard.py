@@ -17,8 +17,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, Assessment, Criterion, Dossier, Indicator, Unit
+from dossiers.planning.rules import load_calendar
 from notifications.obligations import open_obligations
-from notifications.rules import load_calendar
 from tests.demo_database import DemoWorld
 from tests.web.test_fuzz_forms import HOSTILE
 from tests.web.workspace_demo import ACTING_AT, sign_in

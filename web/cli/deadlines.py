@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.models import Department, Unit, User
-from dossiers.reports import record_report_submission
-from dossiers.territory import load_territory
-from notifications.obligations import Obligation, department_label, open_obligations, unit_label
-from notifications.rules import (
+from dossiers.planning.rules import (
     RuleBook,
     load_calendar,
     remove_calendar_day,
     set_calendar_day,
     set_deadline_override,
 )
+from dossiers.reports import record_report_submission
+from dossiers.territory import load_territory
+from notifications.obligations import Obligation, department_label, open_obligations, unit_label
 from web.session import session_scope
 from workflow.calendar import local_date
 from workflow.deadlines import RuleError
@@ -90,16 +90,9 @@ def list_command(year: int, unit_name: str | None, overdue: bool) -> None:
     now = _now()
     today = local_date(now)
     with session_scope() as session:
-        calendar = load_calendar(session)
-        book = RuleBook.load(session)
-        scopes: list[Unit | None] = list(_units(session, unit_name)) if unit_name else [None]
-        found: dict[str, Obligation] = {}
-        for scope in scopes:
-            for obligation in open_obligations(
-                session, years=[year], calendar=calendar, today=today, within=scope, rulebook=book
-            ):
-                found.setdefault(obligation.key, obligation)
-        obligations = sorted(found.values(), key=lambda o: (o.last_day, o.obligor_name, o.rule.code))
+        scope = _units(session, unit_name) if unit_name else None
+        found = open_obligations(session, years=[year], today=today, within=scope)
+        obligations = sorted(found, key=lambda o: (o.last_day, o.obligor_name, o.rule.code))
         if overdue:
             obligations = [o for o in obligations if o.is_overdue(now)]
         if not obligations:
