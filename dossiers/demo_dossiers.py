@@ -13,13 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossiers import commands as c
 from dossiers.demo import REFORM_PLAN, DemoData, apply_demo_reform, slug
 from dossiers.handlers import handle
 from dossiers.models import AuditEvent, Dossier, Reorganisation, Unit, User
+from dossiers.planning.obligations import reconcile
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import TRANSFER_ACTION
 from workflow.measures import value_meeting
@@ -113,7 +114,16 @@ def load_demo_dossiers(session: Session, demo: DemoData) -> list[Dossier]:
     made = []
     for scenario in _scenarios(demo):
         made.append(_existing(session, scenario) or _play(session, demo, scenario))
+    _reconcile_obligations(session, [2025])
     return made
+
+
+def _reconcile_obligations(session: Session, years: list[int]) -> None:
+    """Store the obligations the demo's dossiers and units owe, as the scheduler's first scan would, as of
+    the demo's last event."""
+    as_of = session.scalar(select(func.max(AuditEvent.occurred_at)))
+    if as_of is not None:
+        reconcile(session, as_of, years=years)
 
 
 def load_demo_story(session: Session, demo: DemoData) -> dict[str, Dossier]:
@@ -131,6 +141,7 @@ def load_demo_story(session: Session, demo: DemoData) -> dict[str, Dossier]:
     story = {scenario.unit.name: dossier for scenario, dossier in zip(_scenarios(demo), before, strict=True)}
     for scenario in _scenarios_2026(demo):
         story[f"{scenario.unit.name} 2026"] = _existing(session, scenario) or _play(session, demo, scenario)
+    _reconcile_obligations(session, [2025, 2026])
     return story
 
 

@@ -341,7 +341,7 @@ def reconcile(
             "due_at": o.due_at,
             "has_plan_date": o.has_plan_date,
             "status": o.status,
-            "met_at": o.met_at,
+            "met_at": o.met_at or (now if o.status == MET else None),
             "met_by": o.met_by,
             "created_at": now,
             "updated_at": now,

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, Delegation, Department, Unit
+from dossiers.planning.obligations import reconcile
 from dossiers.planning.rules import load_calendar, set_calendar_day, set_deadline_override
 from dossiers.reports import ReportAlreadySubmittedError, record_report_submission
 from notifications.obligations import Obligation, open_obligations
-from tests.notifications.world import World
+from tests.notifications.world import World, at
 from workflow.deadlines import RuleError
 from workflow.errors import NotPermitted
 from workflow.vocabulary import UnitKind
@@ -20,7 +21,9 @@ D = dt.date
 
 
 def _open(session: Session, today: dt.date, year: int = 2025, within: Unit | None = None) -> dict[str, Obligation]:
-    found = open_obligations(session, years=[year], calendar=load_calendar(session), today=today, within=within)
+    """The stored open obligations after a reconcile on `today` (as the scheduler's scan does)."""
+    reconcile(session, at(today), years=[year], calendar=load_calendar(session))
+    found = open_obligations(session, years=[year], today=today, within=within)
     return {o.key: o for o in found}
 
 
