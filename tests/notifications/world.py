@@ -62,7 +62,7 @@ def build_world(
 ) -> World:
     """Build the world and flush. Every commune of the district gets a 2025 commune NTM dossier in `dossier_state`.
 
-    `adopt_seed_plans`: the district and the province adopt for 2025 the dates other localities' plans set
+    `adopt_seed_plans`: the district and the province adopt the dates other localities' plans set
     (commune plan 20/02, seed 001; district departments' difficulties 31/3, seed 000; provincial
     departments' report 10/12, seed 003), which are off by default outside those provinces, as overrides.
     """
@@ -102,15 +102,17 @@ def build_world(
     }  # fmt: skip
     world = World(province, district, by_name, lone, department, province_department, users)
     if adopt_seed_plans:
-        adopted = {district: ("commune-plan", "department-difficulties"), province: ("department-yearly-report",)}
-        for authority, codes in adopted.items():
-            for code in codes:
-                session.add(
-                    DeadlineOverride(
-                        authority_unit=authority, year=2025, rule_code=code, enabled=True, created_at=now,
-                        source=f"Thử: {authority.name} áp dụng ngày của kế hoạch mẫu ({code})",
-                    )
-                )  # fmt: skip
+        adopted = [
+            (district, 2025, "commune-plan"), (district, 2026, "commune-plan"),
+            (district, 2025, "department-difficulties"), (province, 2025, "department-yearly-report"),
+        ]  # fmt: skip
+        for authority, year, code in adopted:
+            session.add(
+                DeadlineOverride(
+                    authority_unit=authority, year=year, rule_code=code, enabled=True, created_at=now,
+                    source=f"Thử: {authority.name} áp dụng ngày của kế hoạch mẫu ({code})",
+                )
+            )  # fmt: skip
     for index, (name, commune) in enumerate(by_name.items()):
         for officer in range(officers_per_commune):
             username = f"xa{index}.{officer}"

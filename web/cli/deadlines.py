@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.models import Department, Unit, User
+from dossiers.planning.obligations import reconcile
 from dossiers.planning.rules import (
     RuleBook,
     load_calendar,
@@ -86,7 +87,9 @@ def deadlines() -> None:
 @click.option("--unit", "unit_name", help="Chỉ đơn vị này (ví dụ “Thạch An”) và đơn vị, phòng, ban trực thuộc.")
 @click.option("--overdue", is_flag=True, help="Chỉ các việc đã quá hạn.")
 def list_command(year: int, unit_name: str | None, overdue: bool) -> None:
-    """Các nghĩa vụ chưa hoàn thành của năm: ai phải làm gì, hạn nào, nhắc ai, báo cáo vượt cấp cho ai."""
+    """Các nghĩa vụ chưa hoàn thành của năm: ai phải làm gì, hạn nào, nhắc ai, báo cáo vượt cấp cho ai.
+
+    Đọc các nghĩa vụ đã lưu (bộ lập lịch cập nhật ở mỗi lượt quét; `ntm deadlines reconcile` cập nhật ngay)."""
     now = _now()
     today = local_date(now)
     with session_scope() as session:
@@ -104,6 +107,18 @@ def list_command(year: int, unit_name: str | None, overdue: bool) -> None:
             click.echo(f"    {plan}hạn cuối hết ngày {o.last_day:%d/%m/%Y} ({_status(o, today)})")
             click.echo(f"    nhắc: {_names(o.remind)}; quá hạn báo: {_names(o.escalate_to)}")
         click.echo(f"{len(obligations)} nghĩa vụ.")
+
+
+@deadlines.command("reconcile")
+@click.option("--year", "years", type=int, multiple=True, required=True, help="Năm, ví dụ 2025 (lặp lại được).")
+def reconcile_command(years: tuple[int, ...]) -> None:
+    """Cập nhật các nghĩa vụ đã lưu theo dữ liệu hiện tại (bộ lập lịch làm việc này ở mỗi lượt quét)."""
+    with session_scope() as session:
+        done = reconcile(session, _now(), years=years)
+    click.echo(
+        f"{done.rows} nghĩa vụ của năm {', '.join(map(str, sorted(years)))}: {done.created} mới, "
+        f"{done.closed} đã đóng, {done.reopened} mở lại, {done.moved} đổi hạn."
+    )
 
 
 @deadlines.command("rules")
