@@ -652,7 +652,6 @@ def _answer(acting: Acting, command: c.ApproveIndicators | c.ReturnIndicators) -
         item.on_behalf_of_id = acting.on_behalf_of_id
     if all(item.decision is not None for item in task.items):
         task.answered_at = acting.now
-        obligations.task_answered(acting.session, task.id, acting.now)
     context.forget_tasks(rows_too=False)
     payload: dict[str, Any] = {
         "task_id": task.id,

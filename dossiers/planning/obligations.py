@@ -3,8 +3,8 @@
 Rows (`ObligationRecord`) are kept true two ways:
 
 - **by the commands that meet them**, in the command's transaction: a dossier's action marks the
-  milestones it reached and the working-day step it left (`dossier_moved`), an appraisal answer its
-  task (`task_answered`), a recorded report its period (`report_submitted`). Each is one UPDATE.
+  milestones it reached, the working-day step it left and, when the appraisal ends, its tasks
+  (`dossier_moved`); a recorded report its period (`report_submitted`). Each is one UPDATE.
 - **by `reconcile`**, which the scheduler runs before it plans reminders: it works out from the
   dossiers, tasks, submissions, units and rules in force which rows should exist and in which state,
   creates the missing ones and closes or reopens those whose truth changed (a rule switched off, a
@@ -18,10 +18,10 @@ Met rows keep the event that met them; a row reconcile finds met without a comma
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -76,23 +76,14 @@ def step_key(code: str, dossier_id: int, event_id: int) -> str:
 # --- the commands that meet obligations -----------------------------------------------------------
 
 
-def _close(
-    session: Session, now: dt.datetime, where: Sequence[ColumnElement[bool]], met_by: str | None, status: str = MET
-) -> None:
-    values: dict[str, object] = {"status": status, "updated_at": now}
-    if status == MET:
-        values |= {"met_at": now, "met_by": met_by}
-    session.execute(
-        update(ObligationRecord)
-        .where(ObligationRecord.status == OPEN, *where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def dossier_moved(session: Session, dossier: Dossier, from_state: str, action: str, now: dt.datetime) -> None:
     """Mark what `action` (from `from_state` to the dossier's state) met: the milestones it reached, the
-    working-day step it left; a withdrawn dossier owes nothing more. One UPDATE, none when nothing applies."""
+    working-day step it left, and, when the appraisal ended, every task of it ("task:<id> answered"); a
+    withdrawn dossier owes nothing more. One UPDATE, none when nothing applies.
+
+    (An answer that does not end the appraisal leaves its task's row to the next reconcile, which records
+    the answer's time: the approval stays within the statement budget tests/dossiers/test_statement_counts.py pins.)
+    """
     to_state = dossier.state
     if to_state == from_state:
         return
@@ -100,24 +91,40 @@ def dossier_moved(session: Session, dossier: Dossier, from_state: str, action: s
         procedure = procedure_for(dossier.level, dossier.kind)
     except UnknownProcedure:
         return
+    record = ObligationRecord
     if to_state in procedure.definition.abandoned:
-        _close(session, now, [ObligationRecord.dossier_id == dossier.id], None, status=VOID)
+        session.execute(
+            update(record)
+            .where(record.status == OPEN, record.dossier_id == dossier.id)
+            .values(status=VOID, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
         return
     codes = [rule.code for rule in _STEP_RULES if rule.step_state == from_state]
     if dossier.kind == DossierKind.RECOGNITION:
         codes += [
             rule.code
             for rule in _MILESTONE_RULES
-            if rule.milestone is not None and milestone_reached(dossier.level, to_state, rule.milestone, dossier.kind)
+            if rule.milestone is not None
+            and milestone_reached(dossier.level, to_state, rule.milestone, dossier.kind)
+            and not milestone_reached(dossier.level, from_state, rule.milestone, dossier.kind)
         ]
-    if codes:
-        where = [ObligationRecord.dossier_id == dossier.id, ObligationRecord.rule_code.in_(codes)]
-        _close(session, now, where, f"dossier:{action}")
-
-
-def task_answered(session: Session, task_id: int, now: dt.datetime) -> None:
-    """An appraisal task answered in full meets its obligation (every round's). One UPDATE."""
-    _close(session, now, [ObligationRecord.task_id == task_id], f"task:{task_id} answered")
+    appraisal_ended = from_state == procedure.definition.submitted_state
+    if not codes and not appraisal_ended:
+        return
+    which: ColumnElement[bool] = record.rule_code.in_(codes)
+    if appraisal_ended:
+        which = or_(which, record.task_id.is_not(None))
+    met_by = case(
+        (record.task_id.is_not(None), literal("task:") + cast(record.task_id, String) + literal(" answered")),
+        else_=literal(f"dossier:{action}"),
+    )
+    session.execute(
+        update(record)
+        .where(record.status == OPEN, record.dossier_id == dossier.id, which)
+        .values(status=MET, met_at=now, met_by=met_by, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def report_submitted(session: Session, submission: ReportSubmission) -> None:
@@ -287,23 +294,39 @@ def reconcile(
             ObligationRecord.dossier_id,
             ObligationRecord.task_id,
             ObligationRecord.rule_code,
+            ObligationRecord.unit_id,
+            ObligationRecord.department_id,
+            ObligationRecord.seat,
         ).where(ObligationRecord.year.in_(wanted_years))
     ).all()
     report.rows = len(owed)
+    # open rows of tasks no longer open: when were they answered (one query)
+    gone_tasks = [r.task_id for r in existing if r.task_id is not None and r.status == OPEN and r.key not in owed]
+    answered = (
+        dict(
+            session.execute(
+                select(AppraisalTask.id, AppraisalTask.answered_at).where(AppraisalTask.id.in_(gone_tasks))
+            ).all()
+        )
+        if gone_tasks
+        else {}
+    )
     changes: list[dict[str, object]] = []
     seen: set[str] = set()
-    for row_id, key, status, last_day, label, dossier_id, task_id, rule_code in existing:
+    for row_id, key, status, last_day, label, dossier_id, task_id, rule_code, unit_id, department_id, seat in existing:
         seen.add(key)
         want = owed.get(key)
         if want is None:
             if status != OPEN:
                 continue
-            # owed no more: done (a task closed, a step left) or no longer applicable
+            # owed no more: done (a task answered, a step left) or no longer applicable
             dossier = dossiers.get(dossier_id) if dossier_id is not None else None
             met_by = _seen_done(rule_code, task_id, dossier)
             change: dict[str, object] = {"id": row_id, "updated_at": now}
             if met_by is None:
                 change |= {"status": VOID}
+            elif task_id is not None and answered.get(task_id) is not None:
+                change |= {"status": MET, "met_at": answered[task_id], "met_by": f"task:{task_id} answered"}
             else:
                 change |= {"status": MET, "met_at": now, "met_by": met_by}
             changes.append(change)
@@ -322,6 +345,9 @@ def reconcile(
         if want.last_day != last_day or want.period_label != label:
             change |= {"last_day": want.last_day, "due_at": want.due_at, "period_label": want.period_label}
             report.moved += 1
+        if (want.unit_id, want.department_id, want.seat) != (unit_id, department_id, seat):
+            # a reorganisation moved the task to another department, the commune to another unit
+            change |= {"unit_id": want.unit_id, "department_id": want.department_id, "seat": want.seat}
         if change:
             changes.append({"id": row_id, "updated_at": now, **change})
     new = [
@@ -664,5 +690,4 @@ __all__ = [
     "reconcile",
     "report_submitted",
     "step_authority_id",
-    "task_answered",
 ]
