@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from dossiers.models import User
@@ -142,6 +142,7 @@ def plan_reminders(
     for item in existing:
         by_stream[item.obligation_key, item.recipient_id, item.kind].append(item)
 
+    created: list[OutboxItem] = []
     for obligation in obligations:
         offsets = obligation.rule.reminder_offsets if obligation.rule.reminder_offsets is not None else policy.offsets
         escalations = (
@@ -181,7 +182,7 @@ def plan_reminders(
                         base_url=base_url,
                         reason="không gửi: lỡ lịch khi hệ thống ngừng, đã có nhắc nhở mới hơn hoặc đã quá cũ",
                     )
-                    session.add(item)
+                    created.append(item)
                     recorded.append(item)
                     report.skipped += 1
                 if decision.send is None:
@@ -193,10 +194,11 @@ def plan_reminders(
                 item = _new_item(
                     obligation, person.id, decision.send, ItemStatus.PENDING, now, policy=policy, base_url=base_url
                 )
-                session.add(item)
+                created.append(item)
                 recorded.append(item)
                 report.created += 1
 
+    _insert_items(session, created)
     for (key, recipient_id, stream_kind), items in by_stream.items():
         live = [item for item in items if item.id is not None and _is_live(item)]
         if not live:
@@ -222,6 +224,17 @@ def plan_reminders(
     report.messages_cancelled = _cancel_empty_messages(session, now)
     session.flush()
     return report
+
+
+_ITEM_COLUMNS = tuple(column.key for column in OutboxItem.__table__.columns if column.key != "id")
+
+
+def _insert_items(session: Session, items: list[OutboxItem]) -> None:
+    """The new items in one executemany (not one INSERT per item): a scan's statements do not grow with the
+    reminders it plans. The unique (obligation, recipient, offset) key still refuses a second copy."""
+    if items:
+        rows = [{column: getattr(item, column) for column in _ITEM_COLUMNS} for item in items]
+        session.execute(insert(OutboxItem).execution_options(render_nulls=True), rows)
 
 
 def _cancel_empty_messages(session: Session, now: dt.datetime) -> int:

@@ -376,7 +376,8 @@ def reconcile(
         if key not in seen and o.status != VOID
     ]
     if new:
-        session.execute(insert(ObligationRecord), new)
+        # one executemany however many rows (render_nulls: the ORM does not split the rows by their NULLs)
+        session.execute(insert(ObligationRecord).execution_options(render_nulls=True), new)
         report.created = len(new)
     if changes:
         _bulk_update(session, changes)
