@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dossiers.models import (
     Delegation,
@@ -27,7 +27,7 @@ from dossiers.models import (
     Unit,
     User,
 )
-from dossiers.planning.obligations import appraisal_days, step_authority_id
+from dossiers.planning.obligations import RulesInForce, appraisal_days, step_authority_id
 from dossiers.planning.rules import RuleBook
 from dossiers.territory import Place, Territory, load_whole_territory
 from workflow.deadlines import (
@@ -124,10 +124,19 @@ class _People:
 
     @classmethod
     def load(cls, session: Session, today: dt.date) -> _People:
+        """Two queries, columns only (a national scan reads every role holder)."""
         by_unit: dict[tuple[Role, int], list[Person]] = defaultdict(list)
         by_department: dict[int, list[Person]] = defaultdict(list)
         rows = session.execute(
-            select(RoleAssignment, User)
+            select(
+                RoleAssignment.role,
+                RoleAssignment.unit_id,
+                RoleAssignment.department_id,
+                User.id,
+                User.username,
+                User.full_name,
+                User.email,
+            )
             .join(User, RoleAssignment.user_id == User.id)
             .where(
                 User.active.is_(True),
@@ -135,22 +144,23 @@ class _People:
             )
             .order_by(User.id)
         ).all()
-        for assignment, user in rows:
-            person = Person(user.id, user.username, user.full_name, user.email)
-            if assignment.role == Role.DEPARTMENT_OFFICER and assignment.department_id is not None:
-                by_department[assignment.department_id].append(person)
-            elif assignment.unit_id is not None:
-                by_unit[Role(assignment.role), assignment.unit_id].append(person)
+        people: dict[int, Person] = {}
+        for role, unit_id, department_id, user_id, username, full_name, email in rows:
+            person = people.get(user_id)
+            if person is None:
+                person = people[user_id] = Person(user_id, username, full_name, email)
+            if role == Role.DEPARTMENT_OFFICER and department_id is not None:
+                by_department[department_id].append(person)
+            elif unit_id is not None:
+                by_unit[Role(role), unit_id].append(person)
         substitutes: dict[int, list[Person]] = defaultdict(list)
-        delegations = session.scalars(
-            select(Delegation)
-            .options(selectinload(Delegation.substitute))
-            .where(Delegation.starts_on <= today, Delegation.ends_on >= today)
-        ).all()
-        for delegation in delegations:
-            user = delegation.substitute
-            if user.active:
-                substitutes[delegation.delegator_id].append(Person(user.id, user.username, user.full_name, user.email))
+        for delegator_id, user_id, username, full_name, email in session.execute(
+            select(Delegation.delegator_id, User.id, User.username, User.full_name, User.email)
+            .join(User, User.id == Delegation.substitute_id)
+            .where(Delegation.starts_on <= today, Delegation.ends_on >= today, User.active.is_(True))
+            .order_by(Delegation.id)
+        ).all():
+            substitutes[delegator_id].append(Person(user_id, username, full_name, email))
         return cls(by_unit, by_department, substitutes)
 
     def _with_substitutes(self, people: Iterable[Person]) -> tuple[Person, ...]:
@@ -198,6 +208,7 @@ def open_obligations(
     window: tuple[dt.date, dt.date] | None = None,
     within: Unit | Iterable[Unit] | None = None,
     rulebook: RuleBook | None = None,
+    territory: Territory | None = None,
 ) -> list[Obligation]:
     """Every stored obligation of `years` not yet met, sorted by last day: a fixed number of queries.
 
@@ -206,7 +217,7 @@ def open_obligations(
     departments. Recipients are the role holders as of `today` (with today's substitutes).
     """
     book = rulebook or RuleBook.load(session)
-    territory = load_whole_territory(session)
+    territory = territory or load_whole_territory(session)
     scope: set[int] | None = None
     if within is not None:
         roots = [within] if isinstance(within, Unit) else list(within)
@@ -242,6 +253,7 @@ def open_obligations(
         for department_id, name, unit_id in session.execute(select(Department.id, Department.name, Department.unit_id))
     }
     people = _People.load(session, today)
+    rules = RulesInForce(book, territory)
     found: list[Obligation] = []
     for row in rows:
         (key, code, period, label, year, kind_value, unit_id, department_id, dossier_id, seat, last_day, plan_date,
@@ -265,7 +277,7 @@ def open_obligations(
         found.append(
             Obligation(
                 key=key,
-                rule=book.rules(territory.authority_chain(home_id), year)[code],
+                rule=rules.of(home_id, year)[code],
                 occurrence=occurrence_for_last_day(period, label, last_day),
                 obligor_kind=kind,
                 obligor_name=told.obligor_name,

@@ -172,10 +172,33 @@ def _step_days(rule: DeadlineRule, procedure: Procedure, state: str, authority_k
     return None if limit is None else limit.value
 
 
+class RulesInForce:
+    """`RuleBook.rules` by unit, and each rule's occurrences by year, worked out once per unit and rule:
+    a national scan asks them for every commune."""
+
+    def __init__(self, book: RuleBook, territory: Territory) -> None:
+        self.book, self.territory = book, territory
+        self._chains: dict[int, tuple[int, ...]] = {}
+        self._occurrences: dict[tuple[int, int], list[Occurrence]] = {}
+
+    def of(self, unit_id: int, year: int) -> dict[str, DeadlineRule]:
+        chain = self._chains.get(unit_id)
+        if chain is None:
+            chain = self._chains[unit_id] = self.territory.authority_chain(unit_id)
+        return self.book.rules(chain, year)
+
+    def occurrences(self, rule: DeadlineRule, year: int) -> list[Occurrence]:
+        key = (id(rule), year)  # the book keeps its rules alive: their ids are stable
+        found = self._occurrences.get(key)
+        if found is None:
+            found = self._occurrences[key] = rule.occurrences(year)
+        return found
+
+
 # --- reconcile --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Owed:
     key: str
     rule_code: str
@@ -243,6 +266,7 @@ def reconcile(
     years: Iterable[int],
     calendar: WorkingCalendar | None = None,
     book: RuleBook | None = None,
+    territory: Territory | None = None,
 ) -> ReconcileReport:
     """Bring the stored obligations of `years` in line with the data; flushes. A fixed number of statements.
 
@@ -257,9 +281,10 @@ def reconcile(
         return report
     book = book or RuleBook.load(session)
     calendar = calendar or load_calendar(session)
-    territory = load_whole_territory(session)
+    territory = territory or load_whole_territory(session)
+    rules = RulesInForce(book, territory)
     owed: dict[str, _Owed] = {}
-    for row in _unit_and_department_rows(session, territory, book, wanted_years):
+    for row in _unit_and_department_rows(session, territory, rules, wanted_years):
         owed[row.key] = row
     dossiers = {
         d.id: d
@@ -279,9 +304,9 @@ def reconcile(
             ).all()
         )
     }
-    for row in _dossier_rows(territory, book, dossiers.values()):
+    for row in _dossier_rows(territory, rules, dossiers.values()):
         owed[row.key] = row
-    for row in _working_day_rows(session, territory, book, calendar, dossiers, wanted_years):
+    for row in _working_day_rows(session, territory, rules, calendar, dossiers, wanted_years):
         owed[row.key] = row
 
     existing = session.execute(
@@ -411,7 +436,9 @@ def _seen_done(rule_code: str, task_id: int | None, dossier: _DossierRow | None)
     return None
 
 
-def _unit_and_department_rows(session: Session, territory: Territory, book: RuleBook, years: list[int]) -> list[_Owed]:
+def _unit_and_department_rows(
+    session: Session, territory: Territory, rules: RulesInForce, years: list[int]
+) -> list[_Owed]:
     submitted: dict[tuple[str, str, str, int], tuple[int, dt.datetime]] = {}
     for sub_id, code, period, unit_id, department_id, at in session.execute(
         select(
@@ -448,10 +475,10 @@ def _unit_and_department_rows(session: Session, territory: Territory, book: Rule
         for place in territory.places.values():
             if place.kind not in unit_kinds:
                 continue
-            for rule in book.rules(territory.authority_chain(place.id), year).values():
+            for rule in rules.of(place.id, year).values():
                 if rule.obligor != ObligorKind.UNIT or not rule.enabled or place.kind not in rule.unit_kinds:
                     continue
-                for occurrence in rule.occurrences(year):
+                for occurrence in rules.occurrences(rule, year):
                     if place.is_valid_on(occurrence.last_day):
                         row = _occurrence_row(
                             occurrence,
@@ -466,12 +493,12 @@ def _unit_and_department_rows(session: Session, territory: Territory, book: Rule
             home = territory.places.get(unit_id)
             if home is None:
                 continue
-            for rule in book.rules(territory.authority_chain(unit_id), year).values():
+            for rule in rules.of(unit_id, year).values():
                 if rule.obligor != ObligorKind.DEPARTMENT or not rule.enabled or home.kind not in rule.unit_kinds:
                     continue
                 if rule.requires_ownership and (department_id, year) not in owners:
                     continue
-                for occurrence in rule.occurrences(year):
+                for occurrence in rules.occurrences(rule, year):
                     if home.is_valid_on(occurrence.last_day):
                         row = _occurrence_row(
                             occurrence,
@@ -485,7 +512,7 @@ def _unit_and_department_rows(session: Session, territory: Territory, book: Rule
     return found
 
 
-def _dossier_rows(territory: Territory, book: RuleBook, dossiers: Iterable[_DossierRow]) -> list[_Owed]:
+def _dossier_rows(territory: Territory, rules: RulesInForce, dossiers: Iterable[_DossierRow]) -> list[_Owed]:
     found: list[_Owed] = []
     for dossier in dossiers:
         if dossier.kind != DossierKind.RECOGNITION:
@@ -496,13 +523,13 @@ def _dossier_rows(territory: Territory, book: RuleBook, dossiers: Iterable[_Doss
             continue
         abandoned = dossier.state in procedure.definition.abandoned
         place = territory.places[dossier.unit_id]
-        for rule in book.rules(territory.authority_chain(dossier.unit_id), dossier.year).values():
+        for rule in rules.of(dossier.unit_id, dossier.year).values():
             if rule.obligor != ObligorKind.DOSSIER or not rule.enabled or dossier.level not in rule.levels:
                 continue
             if rule.milestone is None:
                 continue
             reached = milestone_reached(dossier.level, dossier.state, rule.milestone, dossier.kind)
-            for occurrence in rule.occurrences(dossier.year):
+            for occurrence in rules.occurrences(rule, dossier.year):
                 if not place.is_valid_on(occurrence.last_day):
                     continue
                 row = _occurrence_row(
@@ -525,7 +552,7 @@ def _dossier_rows(territory: Territory, book: RuleBook, dossiers: Iterable[_Doss
 def _working_day_rows(
     session: Session,
     territory: Territory,
-    book: RuleBook,
+    rules: RulesInForce,
     calendar: WorkingCalendar,
     dossiers: dict[int, _DossierRow],
     years: list[int],
@@ -567,7 +594,7 @@ def _working_day_rows(
             procedure = procedure_for(dossier.level, dossier.kind)
         except UnknownProcedure:
             continue
-        rule = book.rules(territory.authority_chain(dossier.unit_id), dossier.year)["appraisal"]
+        rule = rules.of(dossier.unit_id, dossier.year)["appraisal"]
         days = _step_days(
             rule,
             procedure,
@@ -628,11 +655,11 @@ def _working_day_rows(
             procedure = procedure_for(dossier.level, dossier.kind)
         except UnknownProcedure:
             continue
-        rules = book.rules(territory.authority_chain(dossier.unit_id), dossier.year)
+        in_year = rules.of(dossier.unit_id, dossier.year)
         for rule in _STEP_RULES:
             if rule.step_state != dossier.state:
                 continue
-            in_force = rules[rule.code]
+            in_force = in_year[rule.code]
             seat = STEP_SEATS[rule.code]
             authority_id = step_authority_id(rule.code, dossier.authority_unit_id, dossier.decider_unit_id)
             days = _step_days(in_force, procedure, dossier.state, territory.places[authority_id].kind)
