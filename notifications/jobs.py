@@ -197,8 +197,8 @@ def plan_reminders(
             ),
         )
         for kind, stream, people in streams:
-            if not stream:
-                continue
+            if not stream or stream[0].send_on > today:
+                continue  # nothing of it is due yet, for anyone: `due_now` would say so person by person
             for person in people:
                 recorded = by_stream[obligation.key, person.id, kind.value]
                 decision = due_now(

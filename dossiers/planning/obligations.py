@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from sqlalchemy import String, and_, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from dossiers.models import (
 from dossiers.planning.rules import RuleBook, load_calendar
 from dossiers.territory import Territory, load_whole_territory
 from workflow.calendar import WorkingCalendar, local_date
-from workflow.deadlines import DEADLINE_RULES, DeadlineRule, ObligorKind, Occurrence, occurrence_for_last_day
+from workflow.deadlines import DEADLINE_RULES, DeadlineRule, ObligorKind, occurrence_for_last_day
 from workflow.engine import Procedure
 from workflow.procedures import UnknownProcedure, milestone_reached, procedure_for, step_limit
 from workflow.vocabulary import DossierKind, Role, UnitKind
@@ -179,7 +180,7 @@ class RulesInForce:
     def __init__(self, book: RuleBook, territory: Territory) -> None:
         self.book, self.territory = book, territory
         self._chains: dict[int, tuple[int, ...]] = {}
-        self._occurrences: dict[tuple[int, int], list[Occurrence]] = {}
+        self._occurrences: dict[tuple[int, int], list[Due]] = {}
 
     def of(self, unit_id: int, year: int) -> dict[str, DeadlineRule]:
         chain = self._chains.get(unit_id)
@@ -187,12 +188,23 @@ class RulesInForce:
             chain = self._chains[unit_id] = self.territory.authority_chain(unit_id)
         return self.book.rules(chain, year)
 
-    def occurrences(self, rule: DeadlineRule, year: int) -> list[Occurrence]:
+    def occurrences(self, rule: DeadlineRule, year: int) -> list[Due]:
         key = (id(rule), year)  # the book keeps its rules alive: their ids are stable
         found = self._occurrences.get(key)
         if found is None:
-            found = self._occurrences[key] = rule.occurrences(year)
+            found = self._occurrences[key] = [
+                Due(o.period, o.label, o.last_day, o.due_at) for o in rule.occurrences(year)
+            ]
         return found
+
+
+class Due(NamedTuple):
+    """An occurrence with its last day and due instant worked out once (thousands of units share it)."""
+
+    period: str
+    label: str
+    last_day: dt.date
+    due_at: dt.datetime
 
 
 # --- reconcile --------------------------------------------------------------------------------------
@@ -244,7 +256,7 @@ class _DossierRow:
 
 
 def _occurrence_row(
-    occurrence: Occurrence, rule: DeadlineRule, year: int, kind: ObligorKind, key: str, **ids: int | None
+    occurrence: Due, rule: DeadlineRule, year: int, kind: ObligorKind, key: str, **ids: int | None
 ) -> _Owed:
     return _Owed(
         key=key,
@@ -475,11 +487,12 @@ def _unit_and_department_rows(
         for place in territory.places.values():
             if place.kind not in unit_kinds:
                 continue
+            lifelong = place.valid_from is None and place.valid_to is None
             for rule in rules.of(place.id, year).values():
                 if rule.obligor != ObligorKind.UNIT or not rule.enabled or place.kind not in rule.unit_kinds:
                     continue
                 for occurrence in rules.occurrences(rule, year):
-                    if place.is_valid_on(occurrence.last_day):
+                    if lifelong or place.is_valid_on(occurrence.last_day):
                         row = _occurrence_row(
                             occurrence,
                             rule,
