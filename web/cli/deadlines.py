@@ -137,6 +137,10 @@ def rules_command(year: int, unit_name: str | None) -> None:
                 when = ", ".join(f"trước {o.before:%d/%m}" for o in rule.occurrences(year))
             elif rule.working_days is not None:
                 when = f"{rule.working_days} ngày làm việc kể từ ngày giao"
+            elif rule.step_state is not None:
+                when = (
+                    f"theo thời hạn của bước '{rule.step_state}' trong quy trình, kể từ ngày hồ sơ chuyển sang bước đó"
+                )
             else:
                 when = "theo thời hạn bước thẩm tra của quy trình, kể từ ngày giao"
             click.echo(f"{rule.code}{state}: {rule.title}")
