@@ -29,7 +29,7 @@ from dossiers.models import (
 )
 from dossiers.planning.obligations import RulesInForce, appraisal_days, step_authority_id
 from dossiers.planning.rules import RuleBook
-from dossiers.territory import Place, Territory, load_whole_territory
+from dossiers.territory import AUTHORITY_KINDS, Place, Territory, load_whole_territory
 from workflow.deadlines import (
     DeadlineRule,
     ObligorKind,
@@ -330,10 +330,13 @@ def _told(
     """
     if kind == ObligorKind.UNIT and unit_id is not None:
         supervisor = territory.supervising(unit_id, last_day)
+        unit = territory[unit_id]
+        # a district's report is prepared by its coordinating office (Phòng Nông nghiệp, the VP điều phối)
+        owes_as_authority = unit.kind in AUTHORITY_KINDS
         return _Told(
-            unit_label(territory[unit_id]),
+            unit_label(unit),
             f"/don-vi/{unit_id}",
-            people.unit_officers(unit_id),
+            people.coordinators(unit_id) if owes_as_authority else people.unit_officers(unit_id),
             people.coordinators(supervisor.id if supervisor else None),
             unit_label(supervisor) if supervisor else None,
         )

@@ -416,6 +416,21 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
         enabled=False,
     ),
     DeadlineRule(
+        code="district-report-quarterly",
+        title="Báo cáo quý của huyện về kết quả thực hiện Chương trình gửi UBND tỉnh",
+        obligor=ObligorKind.UNIT,
+        schedule=quarterly(25),
+        unit_kinds=(UnitKind.DISTRICT.value,),
+        source=(
+            f"{_SEED_004}: 'Phòng Nông nghiệp và PTNT ... tham mưu cho UBND huyện, Ban chỉ đạo huyện báo cáo Ủy ban "
+            "nhân dân tỉnh theo quy định' (kế hoạch không ghi ngày; mặc định trước ngày 25 tháng cuối quý, sau báo "
+            "cáo quý của xã — cần xác nhận)"
+        ),
+        confidence=Confidence.LOW,
+        # the plans that name it say so (dossiers/data/deadlines/plan-dates.yaml); no district after 1/7/2025
+        enabled=False,
+    ),
+    DeadlineRule(
         code="appraisal",
         title="Thẩm tra hồ sơ đối với các chỉ tiêu phụ trách",
         obligor=ObligorKind.APPRAISAL,

@@ -4,9 +4,9 @@ Revision ID: c4e8b1a9d3f7
 Revises: a7d3f1c85e26
 Create Date: 2026-11-30 08:15:00
 
-The table `obligations` (dossiers.models.obligations.ObligationRecord). Two deadline rules join the
+The table `obligations` (dossiers.models.obligations.ObligationRecord). Three deadline rules join the
 list the rule-code CHECK constraints allow: `registration-confirmation` and `decision` (working-day
-limits of the procedure's steps). `calendar_days` and `deadline_overrides` moved to `dossiers.models`
+limits of the procedure's steps) and `district-report-quarterly` (a district's report to the province). `calendar_days` and `deadline_overrides` moved to `dossiers.models`
 with their table names unchanged: no data moves.
 """
 
@@ -33,7 +33,7 @@ OLD_CODES = (
     'department-yearly-report',
     'appraisal',
 )
-NEW_CODES = (*OLD_CODES, 'registration-confirmation', 'decision')
+NEW_CODES = (*OLD_CODES[:-1], 'district-report-quarterly', 'appraisal', 'registration-confirmation', 'decision')
 #: table → the column holding a rule code
 RULE_COLUMNS = {
     'deadline_overrides': 'rule_code',

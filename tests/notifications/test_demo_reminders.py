@@ -44,7 +44,11 @@ def test_reminders_follow_the_2025_reform(session: Session, demo: DemoData) -> N
     owners = {f"phong.{code}" for code in demo.departments if code != "hoi-phu-nu"}
     assert {to for to, _ in departments} == {"dieuphoi.thachan"}
     assert not owners & {to for to, _ in departments}
-    assert ("dieuphoi.thachan", "[NTM] 26 việc cần xử lý: 26 việc quá hạn cần đôn đốc (21/03/2025)") in departments
+    # and is reminded of the district's own Q1 report to the province (seed 004: "báo cáo UBND tỉnh theo quy định")
+    assert (
+        "dieuphoi.thachan",
+        "[NTM] 27 việc cần xử lý: 1 việc sắp đến hạn, 26 việc quá hạn cần đôn đốc (21/03/2025)",
+    ) in departments
 
     # 12/9: the district is gone; the six merged communes owe the Q3 and September reports
     september = _tick(session, at(D(2025, 9, 12)), transport)

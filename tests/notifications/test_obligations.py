@@ -239,6 +239,12 @@ def test_listing_within_a_unit(session: Session, world: World) -> None:
     mine = _open(session, D(2025, 9, 1), within=le_lai)
     assert mine and all(o.unit_id == le_lai.id for o in mine.values())
     district = _open(session, D(2025, 9, 1), within=world.district)
-    assert {o.unit_id for o in district.values() if o.unit_id} == {c.id for c in world.communes.values()}
+    # its communes' obligations, and the district's own quarterly report to the province (seed 004)
+    assert {o.unit_id for o in district.values() if o.unit_id} == {c.id for c in world.communes.values()} | {
+        world.district.id
+    }
+    own = [o for o in district.values() if o.unit_id == world.district.id]
+    assert {o.rule.code for o in own} == {"district-report-quarterly"}
+    assert _people(own[0].remind) == {"dieuphoi.huyen"} and _people(own[0].escalate_to) == {"dieuphoi.tinh"}
     assert any(o.department_id == world.department.id for o in district.values())
     assert world.district.kind == UnitKind.DISTRICT

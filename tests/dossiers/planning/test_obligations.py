@@ -227,11 +227,14 @@ def test_registration_confirmation_and_decision_limits_are_reminded_and_escalate
 
 
 def test_plan_dates_apply_in_the_province_whose_plan_set_them() -> None:
-    by_code = {(p.authority_code, p.year): p for p in plan_dates()}
-    assert ("04", 2024) not in by_code and ("04", 2025) not in by_code  # Cao Bằng: seed 004's dates, the defaults
-    assert {o.code for o in by_code["36", 2024].overrides} == {"department-difficulties"}  # seed 000, Nam Định
-    assert {o.code for o in by_code["24", 2024].overrides} == {"commune-plan"}  # seed 001, Bắc Giang
-    assert {o.code for o in by_code["30", 2024].overrides} == {"department-yearly-report"}  # seed 003, Hải Dương
+    by_code: dict[tuple[str, int], set[str]] = {}
+    for plan in plan_dates():
+        by_code.setdefault((plan.authority_code, plan.year), set()).update(o.code for o in plan.overrides)
+    # Cao Bằng: seed 004's dates are the defaults; its plan adds only the districts' report to the province
+    assert by_code["04", 2025] == {"district-report-quarterly"} and ("04", 2024) not in by_code
+    assert by_code["36", 2024] == {"department-difficulties"}  # seed 000, Nam Định (Trực Ninh)
+    assert by_code["24", 2024] == {"commune-plan"}  # seed 001, Bắc Giang (Xuân Lương)
+    assert by_code["30", 2024] == {"department-yearly-report", "district-report-quarterly"}  # seed 003, Hải Dương
 
 
 def test_cao_bang_gets_seed_004s_dates_and_not_nam_dinhs(session: Session, now: dt.datetime) -> None:
@@ -262,6 +265,16 @@ def test_cao_bang_gets_seed_004s_dates_and_not_nam_dinhs(session: Session, now: 
     assert f"commune-plan:2024:unit:{xuan_luong.id}" in keys  # seed 001: Bắc Giang's commune plan, before 20/02
     assert f"commune-plan:2024:unit:{le_lai.id}" not in keys
     assert f"report-half-year:2024-H1:unit:{le_lai.id}" in keys and f"report-yearly:2024:unit:{xuan_luong.id}" in keys
+
+    # issue 10 §6: Cao Bằng's districts report to the province in 2025 (seed 004), while they exist
+    thach_an.valid_to = D(2025, 6, 30)
+    session.flush()
+    reconcile(session, now, years=[2025])
+    district_reports = set(
+        session.scalars(select(ObligationRecord.period).where(ObligationRecord.unit_id == thach_an.id)).all()
+    )
+    assert district_reports == {"2025-Q1", "2025-Q2"}
+    assert not session.scalars(select(ObligationRecord).where(ObligationRecord.unit_id == truc_ninh.id)).all()
 
 
 # --- a fixed number of queries, whatever the number of units and dossiers --------------------------------
