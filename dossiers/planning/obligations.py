@@ -18,7 +18,7 @@ Met rows keep the event that met them; a row reconcile finds met without a comma
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -711,23 +711,13 @@ def step_authority_id(rule_code: str, authority_unit_id: int, decider_unit_id: i
     return authority_unit_id
 
 
-def open_keys(session: Session, keys: Collection[str]) -> set[str]:
-    """Which of `keys` are stored and open (for checks and tests)."""
-    if not keys:
-        return set()
-    return set(
-        session.scalars(
-            select(ObligationRecord.key).where(ObligationRecord.key.in_(list(keys)), ObligationRecord.status == OPEN)
-        ).all()
-    )
-
-
 __all__ = [
     "STEP_SEATS",
+    "Due",
     "ReconcileReport",
+    "RulesInForce",
     "appraisal_days",
     "dossier_moved",
-    "open_keys",
     "reconcile",
     "report_submitted",
     "step_authority_id",
