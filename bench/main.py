@@ -1,5 +1,6 @@
-"""The benchmark: build the national dataset at each size, measure the pages, drive the engine, run the
-anchors, print tables and then one `name: value` line per figure. Entry point: `bash bench/run.sh`."""
+"""The benchmark: build the national dataset at each size, measure the pages and the scheduler's scan with
+the obligations list, drive the engine, run the anchors, print tables and then one `name: value` line per
+figure. Entry point: `bash bench/run.sh`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import dossiers.models  # noqa: F401 - registers every table on Base.metadata
 import notifications.models  # noqa: F401 - and the outbox, calendar and deadline-override tables
-from bench import anchors, engine_rate, pages
+from bench import anchors, engine_rate, obligations, pages
 from bench.dataset import Dataset, build_dataset
 from dossiers.db import Base
 
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
     datasets: dict[int, Dataset] = {}
     page_figures: dict[int, list[pages.PageFigure]] = {}
+    obligation_figures: dict[int, obligations.ObligationFigures] = {}
     for size in sizes:
         schema = f"bench_{size}"
         made = datasets[size] = build(url, schema, size, undriven_per_province)
@@ -107,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         page_figures[size] = pages.measure(
             sessionmaker(bind=engine, expire_on_commit=False), counter, made.focus_province
         )
-        engine.dispose()
         print(f"  pages measured in {time.perf_counter() - t0:.1f} s", flush=True)
+        t0 = time.perf_counter()
+        obligation_figures[size] = obligations.measure(sessionmaker(bind=engine, expire_on_commit=False), counter)
+        engine.dispose()
+        print(f"  scan and obligations list measured in {time.perf_counter() - t0:.1f} s", flush=True)
 
     largest = sizes[-1]
     schema = f"bench_{largest}"
@@ -199,6 +204,16 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )  # fmt: skip
 
+    _table(
+        f"Obligations (issue #13): the scheduler's scan and the 2025 list, at {obligations.SCAN_AT:%d/%m/%Y %H:%M} UTC",
+        ["communes", "first scan q", "first scan s", "scan q", "scan s", "list q", "list s", "open", "planned"],
+        [
+            [size, f.first_scan_queries, f.first_scan_s, f.scan_queries, f.scan_s, f.list_queries, f.list_s,
+             f.open_obligations, f.planned]
+            for size, f in obligation_figures.items()
+        ],
+    )  # fmt: skip
+
     # --- figures
     figures: dict[str, float | int | str] = {}
     for n in levels:
@@ -223,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             if f.page == "dossier-page":
                 figures[f"dossier-page-queries-{size}"] = f.queries
                 figures[f"dossier-page-ms-{size}"] = round(f.ms, 1)
+    for size, found in obligation_figures.items():
+        figures.update(obligations.as_dict(size, found))
     figures["run-seconds"] = round(time.perf_counter() - started, 1)
     print()
     for name, value in figures.items():

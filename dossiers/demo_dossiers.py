@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import IntEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossiers import commands as c
@@ -22,6 +22,7 @@ from dossiers.demo import REFORM_PLAN, DemoData, apply_demo_reform, department_o
 from dossiers.handlers import handle
 from dossiers.models import AuditEvent, Dossier, Reorganisation, Unit, User
 from dossiers.planning.demo_reports import load_demo_reports
+from dossiers.planning.obligations import reconcile
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import TRANSFER_ACTION
 from workflow.measures import value_meeting
@@ -115,7 +116,16 @@ def load_demo_dossiers(session: Session, demo: DemoData) -> list[Dossier]:
     made = []
     for scenario in _scenarios(demo):
         made.append(_existing(session, scenario) or _play(session, demo, scenario))
+    _reconcile_obligations(session, [2025])
     return made
+
+
+def _reconcile_obligations(session: Session, years: list[int]) -> None:
+    """Store the obligations the demo's dossiers and units owe, as the scheduler's first scan would, as of
+    the demo's last event."""
+    as_of = session.scalar(select(func.max(AuditEvent.occurred_at)))
+    if as_of is not None:
+        reconcile(session, as_of, years=years)
 
 
 def load_demo_story(session: Session, demo: DemoData) -> dict[str, Dossier]:
@@ -135,6 +145,7 @@ def load_demo_story(session: Session, demo: DemoData) -> dict[str, Dossier]:
         story[f"{scenario.unit.name} 2026"] = _existing(session, scenario) or _play(session, demo, scenario)
     # the communes' reports and watched values of 2026 (dossiers.planning.demo_reports)
     load_demo_reports(session, demo.new_communes, demo.users)
+    _reconcile_obligations(session, [2025, 2026])
     return story
 
 

@@ -52,6 +52,7 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.planning import obligations
 from dossiers.regimes import set_terms, with_province
 from dossiers.territory import Place, load_territory
 from workflow import permissions
@@ -191,6 +192,7 @@ def _handle_dossier_command(
         raise StaleDossier(dossier.id, f"phiên bản {command.expected_version}, hiện tại {dossier.version}")
     context = DossierContext(session, dossier, load_actor(session, user, now), now, rules)
     acting = _decide(context, user, command)
+    from_state = dossier.state
     applied = handler.apply(acting, command)
     event = record_event(
         context,
@@ -201,8 +203,9 @@ def _handle_dossier_command(
         comment=applied.comment if applied.comment is not None else command.comment,
         payload=applied.payload,
     )
-    if handler.then is not None:
-        handler.then(acting)
+    last = handler.then(acting) if handler.then is not None else None
+    # the obligations this action met (a milestone reached, a working-day step left)
+    obligations.dossier_moved(session, dossier, from_state, (last or event).action, now)
     return Outcome(dossier=dossier, event=event, record=applied.record if applied.record is not None else event)
 
 

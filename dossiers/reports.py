@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from dossiers.access import person_of
 from dossiers.models import Department, ReportSubmission, Unit, User
+from dossiers.planning import obligations
 from workflow import permissions
 from workflow.deadlines import ObligorKind, RuleError, default_rule
 from workflow.errors import NotPermitted, WorkflowError
@@ -44,7 +45,8 @@ def record_report_submission(
     """Record that `unit` (or `department`) submitted its report `code` for `period`; flushes.
 
     The unit's officers (or its chairman) record their unit's reports, a department's officers
-    their department's, admins any. Recording the same period twice is refused.
+    their department's, admins any. Recording the same period twice is refused. The period's stored
+    obligation is marked met by this report.
     """
     rule = default_rule(code)
     if rule.obligor not in (ObligorKind.UNIT, ObligorKind.DEPARTMENT):
@@ -84,4 +86,5 @@ def record_report_submission(
     )
     session.add(submission)
     session.flush()
+    obligations.report_submitted(session, submission)
     return submission

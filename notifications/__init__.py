@@ -1,3 +1,4 @@
-"""What people are told and when: obligations and reminders computed from dossiers and deadline rules,
-the outbox, rendering, delivery over SMTP, and the scheduler process. Reads `dossiers`; never imported by it.
+"""What people are told and when: reminders of the obligations `dossiers.planning` stores (who is told,
+escalations), the outbox, rendering, delivery over SMTP, and the scheduler process. Reads `dossiers`;
+never imported by it.
 """

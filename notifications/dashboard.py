@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from dossiers.dashboard import Progress, progress
 from dossiers.models import Unit
 from notifications.obligations import Obligation, open_obligations
-from notifications.rules import RuleBook, load_calendar
 from workflow.calendar import local_date
 from workflow.vocabulary import RecognitionLevel
 
@@ -73,14 +72,7 @@ def dashboard(
 ) -> Dashboard:
     """Everything the dashboard of `area` shows for `year`, at `now`: a fixed number of queries."""
     today = local_date(now)
-    found = open_obligations(
-        session,
-        years=[year],
-        calendar=load_calendar(session),
-        today=today,
-        within=area,
-        rulebook=RuleBook.load(session),
-    )
+    found = open_obligations(session, years=[year], today=today, within=area)
     overdue, coming = [], []
     horizon = today + dt.timedelta(days=coming_days)
     for obligation in found:

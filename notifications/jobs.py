@@ -1,7 +1,8 @@
 """The scheduler's jobs. Each takes `now`, so tests run a whole year in seconds.
 
-- `plan_reminders` turns today's due reminders of open obligations into outbox items (one row
-  per obligation, person and offset, unique), and cancels live items of obligations now met.
+- `plan_reminders` reconciles the stored obligations (`dossiers.planning.obligations.reconcile`), turns
+  today's due reminders of the open ones into outbox items (one row per obligation, person and offset,
+  unique), and cancels live items of obligations now met.
 - `compose_messages` groups the items whose time has come into e-mails (a digest per person,
   or one e-mail per item).
 - `deliver_outbox` sends them. It is a transaction boundary, like a web request: it commits the
@@ -21,10 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from dossiers.models import User
+from dossiers.planning.obligations import reconcile
+from dossiers.planning.rules import RuleBook, load_calendar
+from dossiers.territory import load_whole_territory
 from notifications.models import (
     LIVE_ITEM_STATUSES,
     ItemStatus,
@@ -34,7 +38,6 @@ from notifications.models import (
 )
 from notifications.obligations import Obligation, open_obligations, reminder_window
 from notifications.rendering import render_email, render_notice, sender_domain
-from notifications.rules import RuleBook, load_calendar
 from notifications.transport import PermanentDeliveryError, TemporaryDeliveryError, Transport
 from workflow.calendar import WorkingCalendar, local_date, local_time
 from workflow.deadlines import PlannedReminder, ReminderKind, ReminderPolicy, due_now, reminder_schedule
@@ -95,15 +98,29 @@ def _new_item(
     )
 
 
-def _is_live(item: OutboxItem) -> bool:
-    """Not sent yet and not in the hands of the sender."""
-    if item.status not in LIVE_ITEM_STATUSES:
-        return False
-    return item.message is None or item.message.status == MessageStatus.PENDING
+@dataclass(slots=True)
+class _Recorded:
+    """An item of a stream as the scan needs it: its offset, and whether it may still go out (not sent, not
+    in the hands of the sender). Items made by this scan have no id yet."""
+
+    id: int | None
+    offset: int
+    live: bool
 
 
-def _retire(item: OutboxItem, status: ItemStatus, reason: str, now: dt.datetime) -> None:
-    item.status, item.reason, item.updated_at = status.value, reason, now
+def _retire_items(session: Session, retired: dict[int, tuple[ItemStatus, str]], now: dt.datetime) -> None:
+    """Superseded, skipped or cancelled items: one UPDATE by primary key per status."""
+    if not retired:
+        return
+    by_status: dict[ItemStatus, list[dict[str, object]]] = defaultdict(list)
+    for item_id, (status, reason) in retired.items():
+        by_status[status].append({"id": item_id, "status": status.value, "reason": reason, "updated_at": now})
+    for rows in by_status.values():
+        session.execute(update(OutboxItem), rows)
+    # objects of those items already in the session must not show their old status
+    for held in list(session.identity_map.values()):
+        if isinstance(held, OutboxItem) and held.id in retired:
+            session.expire(held)
 
 
 def plan_reminders(
@@ -124,26 +141,41 @@ def plan_reminders(
     calendar = calendar or load_calendar(session)
     book = RuleBook.load(session)
     window = reminder_window(today, policy, book)
-    obligations = open_obligations(
-        session,
-        years=range(window[0].year, window[1].year + 1),
-        calendar=calendar,
-        today=today,
-        window=window,
-        rulebook=book,
-    )
+    years = range(window[0].year, window[1].year + 1)
+    # obligations are domain data: bring the stored rows up to date, then read the open ones
+    territory = load_whole_territory(session)
+    reconcile(session, now, years=years, calendar=calendar, book=book, territory=territory)
+    obligations = open_obligations(session, years=years, today=today, window=window, rulebook=book, territory=territory)
     report = PlanReport(obligations=len(obligations))
     open_by_key = {o.key: o for o in obligations}
 
-    existing = session.scalars(
-        select(OutboxItem)
-        .options(selectinload(OutboxItem.message))
+    # what is recorded of each stream, as plain rows (a national scan sees tens of thousands of items)
+    existing = session.execute(
+        select(
+            OutboxItem.id,
+            OutboxItem.obligation_key,
+            OutboxItem.recipient_id,
+            OutboxItem.kind,
+            OutboxItem.offset_days,
+            OutboxItem.status,
+            OutboxMessage.status,
+        )
+        .outerjoin(OutboxMessage, OutboxMessage.id == OutboxItem.message_id)
         .where(OutboxItem.last_day >= window[0], OutboxItem.last_day <= window[1])
     ).all()
-    by_stream: dict[tuple[str, int, str], list[OutboxItem]] = defaultdict(list)
-    for item in existing:
-        by_stream[item.obligation_key, item.recipient_id, item.kind].append(item)
+    by_stream: dict[tuple[str, int, str], list[_Recorded]] = defaultdict(list)
+    for item_id, key, recipient_id, kind, offset, status, message_status in existing:
+        may_go = status in LIVE_ITEM_STATUSES and message_status in (None, MessageStatus.PENDING)
+        by_stream[key, recipient_id, kind].append(_Recorded(item_id, offset, may_go))
+    retired: dict[int, tuple[ItemStatus, str]] = {}
 
+    def retire(record: _Recorded, status: ItemStatus, reason: str) -> None:
+        if record.id is not None:
+            retired[record.id] = (status, reason)
+        record.live = False
+
+    created: list[OutboxItem] = []
+    schedules: dict[tuple[dt.date, tuple[int, ...], tuple[int, ...]], list[PlannedReminder]] = {}
     for obligation in obligations:
         offsets = obligation.rule.reminder_offsets if obligation.rule.reminder_offsets is not None else policy.offsets
         escalations = (
@@ -151,7 +183,11 @@ def plan_reminders(
             if obligation.rule.escalation_offsets is not None
             else policy.escalation_offsets
         )
-        planned = reminder_schedule(obligation.last_day, calendar, offsets, escalations)
+        schedule_key = (obligation.last_day, tuple(offsets), tuple(escalations))
+        planned = schedules.get(schedule_key)
+        if planned is None:
+            # thousands of obligations share a last day (every commune's monthly report): plan it once
+            planned = schedules[schedule_key] = reminder_schedule(obligation.last_day, calendar, offsets, escalations)
         streams = (
             (ReminderKind.REMINDER, [p for p in planned if p.kind == ReminderKind.REMINDER], obligation.remind),
             (
@@ -161,14 +197,14 @@ def plan_reminders(
             ),
         )
         for kind, stream, people in streams:
-            if not stream:
-                continue
+            if not stream or stream[0].send_on > today:
+                continue  # nothing of it is due yet, for anyone: `due_now` would say so person by person
             for person in people:
                 recorded = by_stream[obligation.key, person.id, kind.value]
                 decision = due_now(
                     stream,
                     today,
-                    (i.offset_days for i in recorded),
+                    (i.offset for i in recorded),
                     policy.catch_up_days,
                     last_day=obligation.last_day if kind == ReminderKind.REMINDER else None,
                 )
@@ -183,24 +219,25 @@ def plan_reminders(
                         base_url=base_url,
                         reason="không gửi: lỡ lịch khi hệ thống ngừng, đã có nhắc nhở mới hơn hoặc đã quá cũ",
                     )
-                    session.add(item)
-                    recorded.append(item)
+                    created.append(item)
+                    recorded.append(_Recorded(None, missed.offset, False))
                     report.skipped += 1
                 if decision.send is None:
                     continue
                 for older in recorded:
-                    if _is_live(older):
-                        _retire(older, ItemStatus.SUPERSEDED, "đã có nhắc nhở mới hơn cho cùng việc", now)
+                    if older.live:
+                        retire(older, ItemStatus.SUPERSEDED, "đã có nhắc nhở mới hơn cho cùng việc")
                         report.superseded += 1
                 item = _new_item(
                     obligation, person.id, decision.send, ItemStatus.PENDING, now, policy=policy, base_url=base_url
                 )
-                session.add(item)
-                recorded.append(item)
+                created.append(item)
+                recorded.append(_Recorded(None, decision.send.offset, False))
                 report.created += 1
 
-    for (key, recipient_id, stream_kind), items in by_stream.items():
-        live = [item for item in items if item.id is not None and _is_live(item)]
+    _insert_items(session, created)
+    for (key, recipient_id, stream_kind), records in by_stream.items():
+        live = [record for record in records if record.id is not None and record.live]
         if not live:
             continue
         still_open = open_by_key.get(key)
@@ -208,8 +245,8 @@ def plan_reminders(
             reason = "nghĩa vụ đã được đáp ứng hoặc không còn áp dụng"
         elif stream_kind == ReminderKind.REMINDER and still_open.last_day < today:
             # not delivered before the deadline passed (mail server down): the escalation takes over
-            for item in live:
-                _retire(item, ItemStatus.SKIPPED, "chưa gửi được trước hạn cuối; đã chuyển báo cáo vượt cấp", now)
+            for record in live:
+                retire(record, ItemStatus.SKIPPED, "chưa gửi được trước hạn cuối; đã chuyển báo cáo vượt cấp")
                 report.skipped += 1
             continue
         else:
@@ -217,13 +254,25 @@ def plan_reminders(
             if any(person.id == recipient_id for person in people):
                 continue
             reason = "người nhận không còn phụ trách việc này"
-        for item in live:
-            _retire(item, ItemStatus.CANCELLED, reason, now)
+        for record in live:
+            retire(record, ItemStatus.CANCELLED, reason)
             report.cancelled += 1
+    _retire_items(session, retired, now)
     session.flush()
     report.messages_cancelled = _cancel_empty_messages(session, now)
     session.flush()
     return report
+
+
+_ITEM_COLUMNS = tuple(column.key for column in OutboxItem.__table__.columns if column.key != "id")
+
+
+def _insert_items(session: Session, items: list[OutboxItem]) -> None:
+    """The new items in one executemany (not one INSERT per item): a scan's statements do not grow with the
+    reminders it plans. The unique (obligation, recipient, offset) key still refuses a second copy."""
+    if items:
+        rows = [{column: getattr(item, column) for column in _ITEM_COLUMNS} for item in items]
+        session.execute(insert(OutboxItem).execution_options(render_nulls=True), rows)
 
 
 def _cancel_empty_messages(session: Session, now: dt.datetime) -> int:
@@ -231,6 +280,7 @@ def _cancel_empty_messages(session: Session, now: dt.datetime) -> int:
         select(OutboxMessage)
         .options(selectinload(OutboxMessage.items))
         .where(OutboxMessage.status == MessageStatus.PENDING)
+        .execution_options(populate_existing=True)
     ).all()
     cancelled = 0
     for message in messages:

@@ -1,4 +1,5 @@
-"""What people are told and when, as rows: the outbox, and the calendar and deadline data admins set.
+"""What people are told and when, as rows: the outbox (the calendar and deadline data admins set live in
+`dossiers.models.deadlines`).
 
 The outbox has two tables. An `OutboxItem` is one reminder of one obligation for one person at one
 offset; its unique key (obligation, recipient, offset) is what makes a rerun send nothing twice.
@@ -10,17 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dossiers.db import Base, allowed_values_check
-from dossiers.models import Unit, User
-from workflow.deadlines import DEADLINE_RULES, ReminderKind
-
-#: the deadline rules of `workflow.deadlines`: what an outbox item or a province's override may be about
-_RULE_CODES = tuple(rule.code for rule in DEADLINE_RULES)
+from dossiers.models import User
+from dossiers.models.deadlines import RULE_CODES
+from workflow.deadlines import ReminderKind
 
 
 class ItemStatus(StrEnum):
@@ -62,7 +60,7 @@ class OutboxItem(Base):
         UniqueConstraint("obligation_key", "recipient_id", "offset_days"),
         allowed_values_check("status", ItemStatus, name="status"),
         allowed_values_check("kind", ReminderKind, name="kind"),
-        allowed_values_check("rule_code", _RULE_CODES),
+        allowed_values_check("rule_code", RULE_CODES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,45 +130,3 @@ class OutboxMessage(Base):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} → {self.to_address} {self.status} attempts={self.attempts}>"
-
-
-class CalendarDay(Base):
-    """A day the government (or the province) made a day off or a working day, against the usual calendar."""
-
-    __tablename__ = "calendar_days"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, unique=True)
-    #: True: a working day (a make-up Saturday); False: a day off (a swapped bridge day)
-    working: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str] = mapped_column(String(300))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column()
-
-
-class DeadlineOverride(Base):
-    """A province's or district's own date, period or reminder offsets for one deadline rule in one year."""
-
-    __tablename__ = "deadline_overrides"
-    __table_args__ = (
-        UniqueConstraint("authority_unit_id", "year", "rule_code"),
-        allowed_values_check("rule_code", _RULE_CODES),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: the province or district whose plan sets it; it applies to the units below it
-    authority_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    year: Mapped[int] = mapped_column(Integer)
-    rule_code: Mapped[str] = mapped_column(String(60))
-    #: `workflow.deadlines.Schedule.to_dict()`; None keeps the rule's
-    schedule: Mapped[dict[str, Any] | None] = mapped_column()
-    enabled: Mapped[bool | None] = mapped_column(Boolean)
-    working_days: Mapped[int | None] = mapped_column(Integer)
-    reminder_offsets: Mapped[list[Any] | None] = mapped_column()
-    escalation_offsets: Mapped[list[Any] | None] = mapped_column()
-    #: the plan that says so, e.g. "KH 13/KH-UBND ngày 02/02/2024 của UBND huyện Yên Thế"
-    source: Mapped[str] = mapped_column(String(300))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column()
-
-    authority_unit: Mapped[Unit] = relationship()

@@ -1,46 +1,45 @@
-"""Who owes what, by when: open obligations computed from dossiers, registrations and report rules.
+"""Who owes what, by when, and who hears about it: the stored open obligations with their people.
 
-An obligation is open until it is met: a dossier reaching its milestone ("submitted" meets the
-20/9 obligation, "complete" the 20/10 one), a periodic report recorded as submitted, an appraisal
-task answered. Nothing is stored here: every scan recomputes the list from the dossiers' rows, so
-meeting an obligation needs no call into this package.
+Obligations are domain data (`dossiers.planning.obligations`): the commands that meet them mark their
+rows and the scheduler's scan reconciles them before planning reminders. This module reads the open
+rows of a year (and a window, an area) in a fixed number of queries and adds what people are told:
+the obligor's name, the link, who is reminded and to whom it escalates (role holders as of today, with
+today's substitutes). Reminders, the dashboard, `ntm deadlines list` and the API all read `open_obligations`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dossiers.models import (
     Delegation,
     Department,
     Dossier,
-    Ownership,
-    ReportSubmission,
+    ObligationRecord,
+    ObligationStatus,
     RoleAssignment,
     Unit,
     User,
 )
-from dossiers.procedure_facts import open_appraisal_tasks
-from dossiers.territory import Place, Territory, load_whole_territory
-from notifications.rules import RuleBook
-from workflow.calendar import WorkingCalendar, local_date
+from dossiers.planning.obligations import RulesInForce, appraisal_days, step_authority_id
+from dossiers.planning.rules import RuleBook
+from dossiers.territory import AUTHORITY_KINDS, Place, Territory, load_whole_territory
 from workflow.deadlines import (
-    DEADLINE_RULES,
     DeadlineRule,
     ObligorKind,
     Occurrence,
     ReminderPolicy,
     occurrence_for_last_day,
 )
-from workflow.engine import Procedure
-from workflow.procedures import UnknownProcedure, milestone_reached, procedure_for, step_limit
-from workflow.vocabulary import ROLE_LABELS, UNIT_KIND_LABELS, DossierKind, RecognitionLevel, Role, UnitKind
+from workflow.vocabulary import ROLE_LABELS, UNIT_KIND_LABELS, RecognitionLevel, Role, UnitKind
+
+__all__ = ["Obligation", "Person", "appraisal_days", "open_obligations", "reminder_window"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,10 @@ def department_label(department: Department) -> str:
     return f"{department.name} ({unit_label_in_text(department.unit)})"
 
 
+def _department_label(name: str, unit: Place) -> str:
+    return f"{name} ({unit_label_in_text(unit)})"
+
+
 @dataclass
 class _People:
     """Role holders loaded once per scan, and today's substitutes."""
@@ -121,10 +124,19 @@ class _People:
 
     @classmethod
     def load(cls, session: Session, today: dt.date) -> _People:
+        """Two queries, columns only (a national scan reads every role holder)."""
         by_unit: dict[tuple[Role, int], list[Person]] = defaultdict(list)
         by_department: dict[int, list[Person]] = defaultdict(list)
         rows = session.execute(
-            select(RoleAssignment, User)
+            select(
+                RoleAssignment.role,
+                RoleAssignment.unit_id,
+                RoleAssignment.department_id,
+                User.id,
+                User.username,
+                User.full_name,
+                User.email,
+            )
             .join(User, RoleAssignment.user_id == User.id)
             .where(
                 User.active.is_(True),
@@ -132,22 +144,23 @@ class _People:
             )
             .order_by(User.id)
         ).all()
-        for assignment, user in rows:
-            person = Person(user.id, user.username, user.full_name, user.email)
-            if assignment.role == Role.DEPARTMENT_OFFICER and assignment.department_id is not None:
-                by_department[assignment.department_id].append(person)
-            elif assignment.unit_id is not None:
-                by_unit[Role(assignment.role), assignment.unit_id].append(person)
+        people: dict[int, Person] = {}
+        for role, unit_id, department_id, user_id, username, full_name, email in rows:
+            person = people.get(user_id)
+            if person is None:
+                person = people[user_id] = Person(user_id, username, full_name, email)
+            if role == Role.DEPARTMENT_OFFICER and department_id is not None:
+                by_department[department_id].append(person)
+            elif unit_id is not None:
+                by_unit[Role(role), unit_id].append(person)
         substitutes: dict[int, list[Person]] = defaultdict(list)
-        delegations = session.scalars(
-            select(Delegation)
-            .options(selectinload(Delegation.substitute))
-            .where(Delegation.starts_on <= today, Delegation.ends_on >= today)
-        ).all()
-        for delegation in delegations:
-            user = delegation.substitute
-            if user.active:
-                substitutes[delegation.delegator_id].append(Person(user.id, user.username, user.full_name, user.email))
+        for delegator_id, user_id, username, full_name, email in session.execute(
+            select(Delegation.delegator_id, User.id, User.username, User.full_name, User.email)
+            .join(User, User.id == Delegation.substitute_id)
+            .where(Delegation.starts_on <= today, Delegation.ends_on >= today, User.active.is_(True))
+            .order_by(Delegation.id)
+        ).all():
+            substitutes[delegator_id].append(Person(user_id, username, full_name, email))
         return cls(by_unit, by_department, substitutes)
 
     def _with_substitutes(self, people: Iterable[Person]) -> tuple[Person, ...]:
@@ -173,10 +186,6 @@ class _People:
         return self._with_substitutes(self.by_department.get(department_id, ()))
 
 
-def _in_window(last_day: dt.date, window: tuple[dt.date, dt.date] | None) -> bool:
-    return window is None or window[0] <= last_day <= window[1]
-
-
 def reminder_window(
     today: dt.date, policy: ReminderPolicy, rulebook: RuleBook | None = None, slack_days: int = 21
 ) -> tuple[dt.date, dt.date]:
@@ -195,192 +204,181 @@ def open_obligations(
     session: Session,
     *,
     years: Iterable[int],
-    calendar: WorkingCalendar,
     today: dt.date,
     window: tuple[dt.date, dt.date] | None = None,
-    within: Unit | None = None,
+    within: Unit | Iterable[Unit] | None = None,
     rulebook: RuleBook | None = None,
+    territory: Territory | None = None,
 ) -> list[Obligation]:
-    """Every obligation of `years` not yet met, sorted by last day.
+    """Every stored obligation of `years` not yet met, sorted by last day: a fixed number of queries.
 
-    `window` keeps only obligations whose last day falls in it (a scan needs only those near
-    today); `within` keeps those of a unit, the units below it and their departments. Recipients
-    are the role holders as of `today` (with today's substitutes).
+    `window` keeps only obligations whose last day falls in it (a scan needs only those near today);
+    `within` keeps those of a unit (or of any of several units), the units below it and their
+    departments. Recipients are the role holders as of `today` (with today's substitutes).
     """
     book = rulebook or RuleBook.load(session)
+    territory = territory or load_whole_territory(session)
+    scope: set[int] | None = None
+    if within is not None:
+        roots = [within] if isinstance(within, Unit) else list(within)
+        scope = set().union(*(territory.descendant_ids(root.id) for root in roots))
+    query = (
+        select(
+            ObligationRecord.key,
+            ObligationRecord.rule_code,
+            ObligationRecord.period,
+            ObligationRecord.period_label,
+            ObligationRecord.year,
+            ObligationRecord.obligor_kind,
+            ObligationRecord.unit_id,
+            ObligationRecord.department_id,
+            ObligationRecord.dossier_id,
+            ObligationRecord.seat,
+            ObligationRecord.last_day,
+            ObligationRecord.has_plan_date,
+            Dossier.level,
+            Dossier.authority_unit_id,
+            Dossier.decider_unit_id,
+        )
+        .outerjoin(Dossier, Dossier.id == ObligationRecord.dossier_id)
+        .where(ObligationRecord.status == ObligationStatus.OPEN, ObligationRecord.year.in_(sorted(set(years))))
+    )
+    if window is not None:
+        query = query.where(ObligationRecord.last_day >= window[0], ObligationRecord.last_day <= window[1])
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    departments = {
+        department_id: (name, unit_id)
+        for department_id, name, unit_id in session.execute(select(Department.id, Department.name, Department.unit_id))
+    }
     people = _People.load(session, today)
-    territory = load_whole_territory(session)
-    scope = territory.descendant_ids(within.id) if within is not None else None
+    rules = RulesInForce(book, territory)
     found: list[Obligation] = []
-    years_wanted = sorted(set(years))
-    for year in years_wanted:
-        found += _unit_obligations(session, territory, book, people, year, window, scope)
-        found += _department_obligations(session, territory, book, people, year, window, scope)
-        found += _dossier_obligations(session, territory, book, people, year, window, scope)
-    found += _appraisal_obligations(session, territory, book, people, calendar, set(years_wanted), window, scope)
+    for row in rows:
+        (key, code, period, label, year, kind_value, unit_id, department_id, dossier_id, seat, last_day, plan_date,
+         level, authority_id, decider_id) = row  # fmt: skip
+        kind = ObligorKind(kind_value)
+        home_id = (
+            departments[department_id][1] if department_id is not None and kind == ObligorKind.DEPARTMENT else unit_id
+        )
+        if home_id is None:
+            continue
+        # a task or a step is also the business of the authority that owes it
+        steps = (ObligorKind.APPRAISAL, ObligorKind.STEP)
+        if scope is not None and home_id not in scope and (kind not in steps or authority_id not in scope):
+            continue
+        if kind == ObligorKind.STEP:
+            authority_id = step_authority_id(code, authority_id, decider_id)
+        told = _told(
+            kind, people, territory, departments, unit_id=unit_id, department_id=department_id, seat=seat,
+            year=year, last_day=last_day, level=level, dossier_id=dossier_id, authority_id=authority_id,
+        )  # fmt: skip
+        found.append(
+            Obligation(
+                key=key,
+                rule=rules.of(home_id, year)[code],
+                occurrence=occurrence_for_last_day(period, label, last_day),
+                obligor_kind=kind,
+                obligor_name=told.obligor_name,
+                link_path=told.link_path,
+                remind=told.remind,
+                escalate_to=told.escalate_to,
+                supervisor_name=told.supervisor_name,
+                unit_id=unit_id if kind != ObligorKind.DEPARTMENT else None,
+                department_id=department_id,
+                dossier_id=dossier_id,
+                has_plan_date=plan_date,
+            )
+        )
     found.sort(key=lambda o: (o.last_day, o.obligor_name, o.rule.code, o.key))
     return found
 
 
-def _unit_obligations(
-    session: Session,
-    territory: Territory,
-    book: RuleBook,
+@dataclass(frozen=True)
+class _Told:
+    obligor_name: str
+    link_path: str
+    remind: tuple[Person, ...]
+    escalate_to: tuple[Person, ...]
+    supervisor_name: str | None
+
+
+def _told(
+    kind: ObligorKind,
     people: _People,
-    year: int,
-    window: tuple[dt.date, dt.date] | None,
-    scope: set[int] | None,
-) -> list[Obligation]:
-    submitted = {
-        (code, period, unit_id)
-        for code, period, unit_id in session.execute(
-            select(ReportSubmission.obligation_code, ReportSubmission.period, ReportSubmission.unit_id).where(
-                ReportSubmission.unit_id.is_not(None), ReportSubmission.period.like(f"{year}%")
-            )
-        ).all()
-    }
-    kinds = {kind for rule in DEADLINE_RULES if rule.obligor == ObligorKind.UNIT for kind in rule.unit_kinds}
-    units = session.scalars(select(Unit).where(Unit.kind.in_(kinds)).order_by(Unit.id)).all()
-    found: list[Obligation] = []
-    for unit in units:
-        if scope is not None and unit.id not in scope:
-            continue
-        rules = book.rules(territory.authority_chain(unit.id), year)
-        for rule in rules.values():
-            if rule.obligor != ObligorKind.UNIT or not rule.enabled or unit.kind not in rule.unit_kinds:
-                continue
-            for occurrence in rule.occurrences(year):
-                if not _in_window(occurrence.last_day, window) or not unit.is_valid_on(occurrence.last_day):
-                    continue
-                if (rule.code, occurrence.period, unit.id) in submitted:
-                    continue
-                supervisor = territory.supervising(unit.id, occurrence.last_day)
-                found.append(
-                    Obligation(
-                        key=f"{rule.code}:{occurrence.period}:unit:{unit.id}",
-                        rule=rule,
-                        occurrence=occurrence,
-                        obligor_kind=ObligorKind.UNIT,
-                        obligor_name=unit_label(unit),
-                        link_path=f"/don-vi/{unit.id}",
-                        remind=people.unit_officers(unit.id),
-                        escalate_to=people.coordinators(supervisor.id if supervisor else None),
-                        supervisor_name=unit_label(supervisor) if supervisor else None,
-                        unit_id=unit.id,
-                    )
-                )
-    return found
-
-
-def _department_obligations(
-    session: Session,
     territory: Territory,
-    book: RuleBook,
-    people: _People,
+    departments: dict[int, tuple[str, int]],
+    *,
+    unit_id: int | None,
+    department_id: int | None,
+    seat: str | None,
     year: int,
-    window: tuple[dt.date, dt.date] | None,
-    scope: set[int] | None,
-) -> list[Obligation]:
-    owners = set(session.scalars(select(Ownership.department_id).where(Ownership.year == year).distinct()).all())
-    submitted = {
-        (code, period, department_id)
-        for code, period, department_id in session.execute(
-            select(ReportSubmission.obligation_code, ReportSubmission.period, ReportSubmission.department_id).where(
-                ReportSubmission.department_id.is_not(None), ReportSubmission.period.like(f"{year}%")
-            )
-        ).all()
-    }
-    departments = session.scalars(
-        select(Department).options(selectinload(Department.unit)).order_by(Department.id)
-    ).all()
-    found: list[Obligation] = []
-    for department in departments:
-        unit = department.unit
-        if scope is not None and unit.id not in scope:
-            continue
-        rules = book.rules(territory.authority_chain(department.unit_id), year)
-        for rule in rules.values():
-            if rule.obligor != ObligorKind.DEPARTMENT or not rule.enabled or unit.kind not in rule.unit_kinds:
-                continue
-            if rule.requires_ownership and department.id not in owners:
-                continue
-            for occurrence in rule.occurrences(year):
-                if not _in_window(occurrence.last_day, window) or not unit.is_valid_on(occurrence.last_day):
-                    continue
-                if (rule.code, occurrence.period, department.id) in submitted:
-                    continue
-                found.append(
-                    Obligation(
-                        key=f"{rule.code}:{occurrence.period}:department:{department.id}",
-                        rule=rule,
-                        occurrence=occurrence,
-                        obligor_kind=ObligorKind.DEPARTMENT,
-                        obligor_name=department_label(department),
-                        link_path=f"/don-vi/{unit.id}",
-                        remind=people.department_officers(department.id),
-                        escalate_to=people.coordinators(unit.id),
-                        supervisor_name=unit_label(unit),
-                        department_id=department.id,
-                    )
-                )
-    return found
+    last_day: dt.date,
+    level: str | None,
+    dossier_id: int | None,
+    authority_id: int | None,
+) -> _Told:
+    """Who an obligation is about and who hears of it.
 
-
-def _dossier_open(dossier: Dossier, milestone: str) -> bool:
-    try:
-        procedure = procedure_for(dossier.level, dossier.kind, dossier.route)
-    except UnknownProcedure:
-        return False
-    if dossier.state in procedure.definition.abandoned:
-        return False
-    return not milestone_reached(dossier.level, dossier.state, milestone, dossier.kind, dossier.route)
-
-
-def _dossier_obligations(
-    session: Session,
-    territory: Territory,
-    book: RuleBook,
-    people: _People,
-    year: int,
-    window: tuple[dt.date, dt.date] | None,
-    scope: set[int] | None,
-) -> list[Obligation]:
-    dossiers: Sequence[Dossier] = session.scalars(
-        select(Dossier)
-        .options(selectinload(Dossier.unit), selectinload(Dossier.authority_unit))
-        .where(Dossier.year == year, Dossier.kind == DossierKind.RECOGNITION)
-        .order_by(Dossier.id)
-    ).all()
-    found: list[Obligation] = []
-    for dossier in dossiers:
-        if scope is not None and dossier.unit_id not in scope:
-            continue
-        rules = book.rules(territory.authority_chain(dossier.unit_id), year)
-        for rule in rules.values():
-            if rule.obligor != ObligorKind.DOSSIER or not rule.enabled or dossier.level not in rule.levels:
-                continue
-            if rule.milestone is None or not _dossier_open(dossier, rule.milestone):
-                continue
-            for occurrence in rule.occurrences(dossier.year):
-                if not _in_window(occurrence.last_day, window) or not dossier.unit.is_valid_on(occurrence.last_day):
-                    continue
-                level = RecognitionLevel(dossier.level)
-                found.append(
-                    Obligation(
-                        key=f"{rule.code}:{occurrence.period}:dossier:{dossier.id}",
-                        rule=rule,
-                        occurrence=occurrence,
-                        obligor_kind=ObligorKind.DOSSIER,
-                        obligor_name=f"{unit_label(dossier.unit)} — hồ sơ {_level_short(level)} năm {dossier.year}",
-                        link_path=f"/ho-so/{dossier.id}",
-                        remind=people.unit_officers(dossier.unit_id),
-                        escalate_to=people.coordinators(dossier.authority_unit_id),
-                        supervisor_name=unit_label(dossier.authority_unit),
-                        unit_id=dossier.unit_id,
-                        dossier_id=dossier.id,
-                    )
-                )
-    return found
+    A unit's report reminds its officers and escalates to the coordinators of the unit it reports to
+    on the last day; a department's report escalates to its own unit's coordinators; a dossier's
+    milestone to the authority's. A department's appraisal task reminds its officers and escalates to
+    the authority's coordinators; a seat's task or step (the fallback appraiser, the coordinator who
+    confirms a registration, the chairman who decides) reminds the seat's holders and escalates to the
+    authority's chairman, or for the chairman's own decision to the authority's coordinators.
+    """
+    if kind == ObligorKind.UNIT and unit_id is not None:
+        supervisor = territory.supervising(unit_id, last_day)
+        unit = territory[unit_id]
+        # a district's report is prepared by its coordinating office (Phòng Nông nghiệp, the VP điều phối)
+        owes_as_authority = unit.kind in AUTHORITY_KINDS
+        return _Told(
+            unit_label(unit),
+            f"/don-vi/{unit_id}",
+            people.coordinators(unit_id) if owes_as_authority else people.unit_officers(unit_id),
+            people.coordinators(supervisor.id if supervisor else None),
+            unit_label(supervisor) if supervisor else None,
+        )
+    if kind == ObligorKind.DEPARTMENT and department_id is not None:
+        name, home_id = departments[department_id]
+        home = territory[home_id]
+        return _Told(
+            _department_label(name, home),
+            f"/don-vi/{home_id}",
+            people.department_officers(department_id),
+            people.coordinators(home_id),
+            unit_label(home),
+        )
+    if unit_id is None or authority_id is None or dossier_id is None:
+        raise ValueError(f"obligation of kind {kind} without its unit, authority or dossier")
+    unit, authority = territory[unit_id], territory[authority_id]
+    if kind == ObligorKind.DOSSIER:
+        level_name = _level_short(RecognitionLevel(level)) if level else ""
+        return _Told(
+            f"{unit_label(unit)} — hồ sơ {level_name} năm {year}",
+            f"/ho-so/{dossier_id}",
+            people.unit_officers(unit_id),
+            people.coordinators(authority_id),
+            unit_label(authority),
+        )
+    if department_id is not None:
+        name, home_id = departments[department_id]
+        remind = people.department_officers(department_id)
+        escalate = people.coordinators(authority_id)
+        obligor = _department_label(name, territory[home_id])
+    else:
+        role = Role(seat or Role.COORDINATOR)
+        remind = people.holders(role, authority_id)
+        escalate = people.holders(Role.COORDINATOR if role == Role.APPROVER else Role.APPROVER, authority_id)
+        obligor = f"{ROLE_LABELS[role]} ({unit_label_in_text(authority)})"
+    return _Told(
+        f"{obligor} — hồ sơ {unit_label(unit)} năm {year}",
+        f"/ho-so/{dossier_id}",
+        remind,
+        escalate,
+        unit_label(authority),
+    )
 
 
 def _level_short(level: RecognitionLevel) -> str:
@@ -389,110 +387,3 @@ def _level_short(level: RecognitionLevel) -> str:
         RecognitionLevel.COMMUNE_ADVANCED: "xã NTM nâng cao",
         RecognitionLevel.COMMUNE_MODEL: "xã NTM kiểu mẫu",
     }.get(level, level.value)
-
-
-def appraisal_days(book: RuleBook, chain: tuple[int, ...], dossier: Dossier, procedure: Procedure) -> int | None:
-    """The working days a department has to answer its appraisal task on `dossier` (whose unit's authorities
-    are `chain`, `Territory.authority_chain`): the province's own figure when it set one, else the procedure's
-    step limit; None when the rule is switched off."""
-    rule = book.rules(chain, dossier.year)["appraisal"]
-    if not rule.enabled:
-        return None
-    if rule.working_days is not None:
-        return rule.working_days
-    limit = step_limit(procedure, procedure.definition.submitted_state, UnitKind(dossier.authority_unit.kind))
-    return None if limit is None else limit.value
-
-
-def _appraisal_obligations(
-    session: Session,
-    territory: Territory,
-    book: RuleBook,
-    people: _People,
-    calendar: WorkingCalendar,
-    years: set[int],
-    window: tuple[dt.date, dt.date] | None,
-    scope: set[int] | None,
-) -> list[Obligation]:
-    """Open appraisal tasks (`dossiers.procedure_facts.open_appraisal_tasks`) of the years' dossiers,
-    due `limit` working days after the day they opened.
-
-    A department's task reminds its officers and escalates to the authority's coordinators; a task
-    of the fallback seat (indicators no department owns) reminds the holders of that role and
-    escalates to the authority's chairman.
-    """
-    tasks = open_appraisal_tasks(session)
-    if not tasks:
-        return []
-    dossiers = {
-        d.id: d
-        for d in session.scalars(
-            select(Dossier)
-            .options(selectinload(Dossier.unit), selectinload(Dossier.authority_unit))
-            .where(Dossier.id.in_({t.dossier_id for t in tasks}), Dossier.year.in_(years))
-        ).all()
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department)
-            .options(selectinload(Department.unit))
-            .where(Department.id.in_({t.department_id for t in tasks if t.department_id is not None}))
-        ).all()
-    }
-    found: list[Obligation] = []
-    for task in tasks:
-        dossier = dossiers.get(task.dossier_id)
-        if dossier is None:
-            continue
-        if scope is not None and dossier.unit_id not in scope and dossier.authority_unit_id not in scope:
-            continue
-        try:
-            procedure = procedure_for(dossier.level, dossier.kind, dossier.route)
-        except UnknownProcedure:
-            continue
-        chain = territory.authority_chain(dossier.unit_id)
-        rule = book.rules(chain, dossier.year)["appraisal"]
-        authority = dossier.authority_unit
-        found_days = appraisal_days(book, chain, dossier, procedure)
-        if found_days is None:
-            continue
-        days = found_days
-        opened = local_date(task.opened_at)
-        last_day = calendar.add_working_days(opened, days)
-        if not _in_window(last_day, window):
-            continue
-        occurrence = occurrence_for_last_day(
-            f"{dossier.year}-task-{task.task_id}-r{task.round}",
-            f"lần {task.round}, giao ngày {opened:%d/%m/%Y}, {days} ngày làm việc, "
-            f"{len(task.indicator_codes)} chỉ tiêu chờ thẩm tra",
-            last_day,
-        )
-        department = departments.get(task.department_id) if task.department_id is not None else None
-        if department is not None:
-            remind = people.department_officers(department.id)
-            escalate = people.coordinators(authority.id)
-            obligor = department_label(department)
-        else:
-            seat = task.fallback_role or Role.COORDINATOR
-            remind = people.holders(seat, authority.id)
-            escalate = people.holders(Role.APPROVER, authority.id)
-            obligor = f"{ROLE_LABELS[seat]} ({unit_label_in_text(authority)})"
-        found.append(
-            Obligation(
-                key=f"appraisal:task:{task.task_id}:r{task.round}",
-                rule=rule,
-                occurrence=occurrence,
-                obligor_kind=ObligorKind.APPRAISAL,
-                obligor_name=f"{obligor} — hồ sơ {unit_label(dossier.unit)} năm {dossier.year}",
-                link_path=f"/ho-so/{dossier.id}",
-                remind=remind,
-                escalate_to=escalate,
-                supervisor_name=unit_label(authority),
-                unit_id=dossier.unit_id,
-                department_id=task.department_id,
-                dossier_id=dossier.id,
-                has_plan_date=False,
-            )
-        )
-    return found

@@ -39,9 +39,10 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.db import make_engine, make_session_factory
+from dossiers.planning.rules import load_calendar
 from dossiers.settings import Settings
 from notifications.jobs import compose_messages, deliver_outbox, plan_reminders, recover_orphans
-from notifications.rules import load_calendar, policy_from_settings
+from notifications.rules import policy_from_settings
 from notifications.transport import Transport, transport_from_settings
 from notifications.watch_alerts import queue_watch_alerts
 from workflow.calendar import LOCAL_TZ

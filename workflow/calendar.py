@@ -15,6 +15,7 @@ a period counted in days starts on the day after the event).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -46,6 +47,13 @@ def local_time(day: dt.date, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
+@functools.cache
+def _vietnam_holidays() -> holidays.HolidayBase:
+    """The `holidays` package's Vietnamese calendar, one per process: it expands year by year on first use
+    (the same for every calendar); language "vi" gives the Vietnamese names people see."""
+    return holidays.country_holidays("VN", language="vi")
+
+
 class WorkingCalendar:
     """Which days state offices work, and arithmetic in working days.
 
@@ -61,6 +69,9 @@ class WorkingCalendar:
     ) -> None:
         self._days_off = dict(days_off or {})
         self._working_days = frozenset(working_days)
+        # a calendar never changes once made: scans ask the same days tens of thousands of times
+        self._working: dict[dt.date, bool] = {}
+        self._added: dict[tuple[dt.date, int], dt.date] = {}
         clash = self._working_days & self._days_off.keys()
         if clash:
             listed = ", ".join(day.strftime("%d/%m/%Y") for day in sorted(clash))
@@ -68,8 +79,7 @@ class WorkingCalendar:
 
     @cached_property
     def _public_holidays(self) -> holidays.HolidayBase:
-        # expands year by year on first use; language "vi" gives the Vietnamese names people see
-        return holidays.country_holidays("VN", language="vi")
+        return _vietnam_holidays()
 
     def holiday_name(self, day: dt.date) -> str | None:
         """Why `day` is a day off other than a weekend (None on a working day or a plain weekend)."""
@@ -81,6 +91,12 @@ class WorkingCalendar:
         return str(name) if name is not None else None
 
     def is_working_day(self, day: dt.date) -> bool:
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: dt.date) -> bool:
         if day in self._working_days:
             return True
         if day in self._days_off:
@@ -118,6 +134,12 @@ class WorkingCalendar:
         """
         if count < 1:
             raise ValueError("số ngày làm việc phải lớn hơn 0")
+        known = self._added.get((start, count))
+        if known is None:
+            known = self._added[start, count] = self._add_working_days(start, count)
+        return known
+
+    def _add_working_days(self, start: dt.date, count: int) -> dt.date:
         current = start
         for _ in range(count):
             current = self.next_working_day(current, inclusive=False)

@@ -37,6 +37,9 @@ class ObligorKind(StrEnum):
     DEPARTMENT = "department"
     #: an open appraisal task of a department, limited in working days
     APPRAISAL = "appraisal"
+    #: another step of a dossier's procedure limited in working days (a registration to confirm, a
+    #: decision to take): the authority owes it from the day the dossier entered `step_state`
+    STEP = "step"
 
 
 class Recurrence(StrEnum):
@@ -208,7 +211,9 @@ class DeadlineRule:
 
     Date rules have a `schedule`. The appraisal rule has none: its limit is the procedure's step
     limit (`workflow.rules`, by the appraising authority's kind), or `working_days` when an
-    override sets one, counted from the day the task opened.
+    override sets one, counted from the day the task opened. Step rules (`ObligorKind.STEP`) have
+    none either: their limit is the step limit of `step_state` (`workflow.procedures.step_limit`),
+    counted from the day the dossier entered that state.
     `milestone` (dossier rules) names the procedure milestone that meets the obligation.
     `unit_kinds` limits unit and department rules to units (or departments attached to units) of
     those kinds; `requires_ownership` limits department rules to departments that own indicators
@@ -229,19 +234,28 @@ class DeadlineRule:
     reminder_offsets: tuple[int, ...] | None = None
     escalation_offsets: tuple[int, ...] | None = None
     enabled: bool = True
+    #: for a step rule: the procedure state whose time limit it is ("registered", "forwarded")
+    step_state: str | None = None
     #: the overrides applied, e.g. ("KH 13/KH-UBND huyện Yên Thế",)
     overridden_by: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if self.obligor == ObligorKind.APPRAISAL:
+        if self.counts_working_days:
             if self.schedule is not None:
                 raise RuleError(f"quy tắc {self.code}: thời hạn thẩm tra tính theo ngày làm việc, không theo lịch")
+            if self.obligor == ObligorKind.STEP and not self.step_state:
+                raise RuleError(f"quy tắc {self.code}: thời hạn của bước cần trạng thái bắt đầu (step_state)")
         elif self.schedule is None or self.working_days is not None:
             raise RuleError(f"quy tắc {self.code}: cần lịch ngày (không tính theo ngày làm việc)")
         if self.working_days is not None and self.working_days < 1:
             raise RuleError(f"quy tắc {self.code}: số ngày làm việc phải lớn hơn 0")
         if self.obligor == ObligorKind.DOSSIER and not self.milestone:
             raise RuleError(f"quy tắc {self.code}: nghĩa vụ theo hồ sơ cần mốc hoàn thành (milestone)")
+
+    @property
+    def counts_working_days(self) -> bool:
+        """A limit counted in working days from when a step started, not a date of the plan."""
+        return self.obligor in (ObligorKind.APPRAISAL, ObligorKind.STEP)
 
     def occurrences(self, year: int) -> list[Occurrence]:
         if self.schedule is None:
@@ -260,13 +274,15 @@ class RuleOverride:
     working_days: int | None = None
     reminder_offsets: tuple[int, ...] | None = None
     escalation_offsets: tuple[int, ...] | None = None
+    #: how sure the source is (a plan's dates loaded from data); None keeps the rule's
+    confidence: Confidence | None = None
 
     def apply(self, rule: DeadlineRule) -> DeadlineRule:
         if rule.code != self.code:
             raise RuleError(f"điều chỉnh của quy tắc {self.code} không áp dụng cho {rule.code}")
         if self.schedule is not None and rule.schedule is None:
             raise RuleError(f"quy tắc {rule.code} tính theo ngày làm việc, không có lịch ngày")
-        if self.working_days is not None and rule.obligor != ObligorKind.APPRAISAL:
+        if self.working_days is not None and not rule.counts_working_days:
             raise RuleError(f"quy tắc {rule.code} tính theo lịch ngày, không theo số ngày làm việc")
         return replace(
             rule,
@@ -283,6 +299,8 @@ class RuleOverride:
                 if self.escalation_offsets is not None
                 else rule.escalation_offsets
             ),
+            source=self.source if self.confidence is not None else rule.source,
+            confidence=self.confidence if self.confidence is not None else rule.confidence,
             overridden_by=(*rule.overridden_by, self.source),
         )
 
@@ -366,6 +384,8 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
             "Seed 001: KH 138/KH-UBND xã Xuân Lương 2024, mục 7: 'hoàn thành xây dựng Kế hoạch xong trước 20/02/2024'"
         ),
         confidence=Confidence.VERIFIED,
+        # one locality's plan: it applies where a plan says so (dossiers/data/deadlines/plans.yaml, an override)
+        enabled=False,
     ),
     DeadlineRule(
         code="department-difficulties",
@@ -379,6 +399,7 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
             "(qua Phòng Nông nghiệp và PTNT) trước ngày 31/3/2024'"
         ),
         confidence=Confidence.VERIFIED,
+        enabled=False,
     ),
     DeadlineRule(
         code="department-yearly-report",
@@ -392,6 +413,22 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
             "về UBND tỉnh (qua Sở Nông nghiệp và PTNT) trước ngày 10/12/2024'"
         ),
         confidence=Confidence.VERIFIED,
+        enabled=False,
+    ),
+    DeadlineRule(
+        code="district-report-quarterly",
+        title="Báo cáo quý của huyện về kết quả thực hiện Chương trình gửi UBND tỉnh",
+        obligor=ObligorKind.UNIT,
+        schedule=quarterly(25),
+        unit_kinds=(UnitKind.DISTRICT.value,),
+        source=(
+            f"{_SEED_004}: 'Phòng Nông nghiệp và PTNT ... tham mưu cho UBND huyện, Ban chỉ đạo huyện báo cáo Ủy ban "
+            "nhân dân tỉnh theo quy định' (kế hoạch không ghi ngày; mặc định trước ngày 25 tháng cuối quý, sau báo "
+            "cáo quý của xã — cần xác nhận)"
+        ),
+        confidence=Confidence.LOW,
+        # the plans that name it say so (dossiers/data/deadlines/plan-dates.yaml); no district after 1/7/2025
+        enabled=False,
     ),
     DeadlineRule(
         code="appraisal",
@@ -402,6 +439,28 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
             "tính từ ngày giao nhiệm vụ thẩm tra"
         ),
         confidence=Confidence.MEDIUM,
+    ),
+    DeadlineRule(
+        code="registration-confirmation",
+        title="Xác nhận đăng ký xây dựng nông thôn mới của xã",
+        obligor=ObligorKind.STEP,
+        step_state="registered",
+        source=(
+            "Thời hạn của bước xác nhận đăng ký trong quy trình (workflow.rules: registration_confirmation_days), "
+            "tính từ ngày xã đăng ký"
+        ),
+        confidence=Confidence.MEDIUM,
+    ),
+    DeadlineRule(
+        code="decision",
+        title="Quyết định công nhận (hoặc không công nhận) sau tờ trình",
+        obligor=ObligorKind.STEP,
+        step_state="forwarded",
+        source=(
+            "Thời hạn của bước quyết định trong quy trình (workflow.rules: decision_days), tính từ ngày trình "
+            "xét công nhận"
+        ),
+        confidence=Confidence.LOW,
     ),
 )
 

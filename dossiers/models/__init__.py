@@ -2,7 +2,9 @@
 
 from dossiers.models.appraisal import AppraisalItem, AppraisalTask, SupplementItem, SupplementRequest
 from dossiers.models.criteria import CriteriaSet, Criterion, Indicator
+from dossiers.models.deadlines import CalendarDay, DeadlineOverride
 from dossiers.models.dossier import Assessment, AuditEvent, AuditLogRewriteError, Dossier, Evidence
+from dossiers.models.obligations import ObligationRecord, ObligationStatus
 from dossiers.models.ownership import Ownership, OwnershipRemark
 from dossiers.models.people import Delegation, Department, RoleAssignment, User
 from dossiers.models.planning_reports import (
@@ -34,16 +36,20 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "AuditLogRewriteError",
+    "CalendarDay",
     "ConditionConfirmation",
     "Consultation",
     "CriteriaSet",
     "Criterion",
+    "DeadlineOverride",
     "Delegation",
     "Department",
     "Dossier",
     "Evidence",
     "Indicator",
     "ModelConditions",
+    "ObligationRecord",
+    "ObligationStatus",
     "Ownership",
     "OwnershipRemark",
     "PeriodicReport",

@@ -6,7 +6,7 @@ records the `ReportSubmission` that meets the deadline obligation (`dossiers.rep
 the same row the CLI records) and marks the report late when it was submitted at or after the moment it
 fell due. Where each report stands — not yet due, on time, late, missing — is `workflow.reporting`'s rule.
 
-The rules in force for a unit come from the caller (`RulesFor`, e.g. `notifications.rules.RuleBook.rules`,
+The rules in force for a unit come from the caller (`RulesFor`, e.g. `dossiers.planning.rules.RuleBook.rules`,
 which applies a province's own dates); by default the regime's rules without overrides.
 """
 

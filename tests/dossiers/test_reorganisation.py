@@ -28,6 +28,7 @@ from dossiers.models import (
     Unit,
     User,
 )
+from dossiers.planning.obligations import reconcile
 from dossiers.procedure_facts import tasks_of
 from dossiers.reorganisation import (
     TRANSFER_ACTION,
@@ -131,10 +132,11 @@ def test_the_real_case_moves_thach_ans_dossiers_to_the_province(
         if t.answered_at is not None
     )
 
-    # deadlines: the obligations of the moved tasks fall on the Sở, counted from 1/7/2025
+    # deadlines: the obligations of the moved tasks fall on the Sở, counted from 1/7/2025 (once the scan reconciled)
+    reconcile(session, AFTER, years=[2025], calendar=WorkingCalendar())
     obligations = [
         o
-        for o in open_obligations(session, years=[2025], calendar=WorkingCalendar(), today=AFTER.date())
+        for o in open_obligations(session, years=[2025], today=AFTER.date())
         if o.dossier_id == duc_xuan.id and o.key.startswith("appraisal:")
     ]
     assert len(obligations) == len(open_tasks)

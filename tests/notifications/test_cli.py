@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.db import make_engine
+from dossiers.models import CalendarDay
 from dossiers.settings import Settings
-from notifications.models import CalendarDay, MessageStatus, OutboxMessage
+from notifications.models import MessageStatus, OutboxMessage
 from tests.notifications.world import World, at, build_world
 from web import create_app
 
@@ -24,8 +25,10 @@ START = at(D(2025, 9, 12), 8)
 
 def test_deadlines_list_shows_who_owes_what(runner: FlaskCliRunner, world: World) -> None:
     with time_machine.travel(START, tick=False):
+        reconciled = runner.invoke(args=["deadlines", "reconcile", "--year", "2025"])
         result = runner.invoke(args=["deadlines", "list", "--year", "2025", "--unit", "Lê Lai"])
         overdue = runner.invoke(args=["deadlines", "list", "--year", "2025", "--unit", "Thạch An", "--overdue"])
+    assert reconciled.exit_code == 0 and " mới, " in reconciled.output, reconciled.output
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     start = lines.index(
@@ -46,6 +49,7 @@ def test_deadlines_list_shows_who_owes_what(runner: FlaskCliRunner, world: World
 
 def test_a_recorded_report_disappears_from_the_list(runner: FlaskCliRunner, world: World) -> None:
     args = ["deadlines", "list", "--year", "2025", "--unit", "Lê Lai"]
+    assert runner.invoke(args=["deadlines", "reconcile", "--year", "2025"]).exit_code == 0
     assert "quý III/2025" in runner.invoke(args=args).output
     recorded = runner.invoke(
         args=["deadlines", "report", "--unit", "Lê Lai", "--rule", "report-quarterly", "--period", "2025-Q3",

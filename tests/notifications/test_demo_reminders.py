@@ -36,14 +36,20 @@ def test_reminders_follow_the_2025_reform(session: Session, demo: DemoData) -> N
     body = transport.sent[-1].get_body(("plain",))
     assert body is not None and "kỳ quý I/2025" in body.get_content() and "kỳ tháng 03/2025" in body.get_content()
 
-    # 21/3: the district's departments owning indicators owe their difficulties report (before 31/3);
-    # the scheduler did not run on 20/3, so the district's coordinator hears today of the 26 reports
-    # (Q1 and March, 13 communes) not sent by 19/3; the communes get no late "before the deadline" reminder
+    # 21/3: the scheduler did not run on 20/3, so the district's coordinator hears today of the 26 reports
+    # (Q1 and March, 13 communes) not sent by 19/3; the communes get no late "before the deadline" reminder.
+    # The district's departments owe no "difficulties" report before 31/3: that date is huyện Trực Ninh's
+    # (seed 000, tỉnh Nam Định), not Cao Bằng's (dossiers/data/deadlines/plan-dates.yaml)
     departments = _tick(session, at(D(2025, 3, 21)), transport)
-    # every one of them owns an indicator now, the women's union too (17.8, seed 004 mục VI.16)
+    # every department owning an indicator, the women's union too (17.8, seed 004 mục VI.16)
     owners = {f"phong.{code}" for code in demo.departments}
-    assert {to for to, _ in departments} == owners | {"dieuphoi.thachan"}
-    assert ("dieuphoi.thachan", "[NTM] 26 việc cần xử lý: 26 việc quá hạn cần đôn đốc (21/03/2025)") in departments
+    assert {to for to, _ in departments} == {"dieuphoi.thachan"}
+    assert not owners & {to for to, _ in departments}
+    # and is reminded of the district's own Q1 report to the province (seed 004: "báo cáo UBND tỉnh theo quy định")
+    assert (
+        "dieuphoi.thachan",
+        "[NTM] 27 việc cần xử lý: 1 việc sắp đến hạn, 26 việc quá hạn cần đôn đốc (21/03/2025)",
+    ) in departments
 
     # 12/9: the district is gone; the six merged communes owe the Q3 and September reports
     september = _tick(session, at(D(2025, 9, 12)), transport)

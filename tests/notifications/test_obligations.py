@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, Delegation, Department, Unit
+from dossiers.planning.obligations import reconcile
+from dossiers.planning.rules import load_calendar, set_calendar_day, set_deadline_override
 from dossiers.reports import ReportAlreadySubmittedError, record_report_submission
 from notifications.obligations import Obligation, open_obligations
-from notifications.rules import load_calendar, set_calendar_day, set_deadline_override
-from tests.notifications.world import World
+from tests.notifications.world import World, at
 from workflow.deadlines import RuleError
 from workflow.errors import NotPermitted
 from workflow.vocabulary import UnitKind
@@ -20,7 +21,9 @@ D = dt.date
 
 
 def _open(session: Session, today: dt.date, year: int = 2025, within: Unit | None = None) -> dict[str, Obligation]:
-    found = open_obligations(session, years=[year], calendar=load_calendar(session), today=today, within=within)
+    """The stored open obligations after a reconcile on `today` (as the scheduler's scan does)."""
+    reconcile(session, at(today), years=[year], calendar=load_calendar(session))
+    found = open_obligations(session, years=[year], today=today, within=within)
     return {o.key: o for o in found}
 
 
@@ -236,6 +239,12 @@ def test_listing_within_a_unit(session: Session, world: World) -> None:
     mine = _open(session, D(2025, 9, 1), within=le_lai)
     assert mine and all(o.unit_id == le_lai.id for o in mine.values())
     district = _open(session, D(2025, 9, 1), within=world.district)
-    assert {o.unit_id for o in district.values() if o.unit_id} == {c.id for c in world.communes.values()}
+    # its communes' obligations, and the district's own quarterly report to the province (seed 004)
+    assert {o.unit_id for o in district.values() if o.unit_id} == {c.id for c in world.communes.values()} | {
+        world.district.id
+    }
+    own = [o for o in district.values() if o.unit_id == world.district.id]
+    assert {o.rule.code for o in own} == {"district-report-quarterly"}
+    assert _people(own[0].remind) == {"dieuphoi.huyen"} and _people(own[0].escalate_to) == {"dieuphoi.tinh"}
     assert any(o.department_id == world.department.id for o in district.values())
     assert world.district.kind == UnitKind.DISTRICT

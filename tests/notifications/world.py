@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from dossiers.models import (
     CriteriaSet,
     Criterion,
+    DeadlineOverride,
     Department,
     Dossier,
     Indicator,
@@ -57,8 +58,14 @@ def build_world(
     communes: tuple[str, ...] = ("Lê Lai", "Đức Long"),
     officers_per_commune: int = 1,
     dossier_state: str = "consultation",
+    adopt_seed_plans: bool = True,
 ) -> World:
-    """Build the world and flush. Every commune of the district gets a 2025 commune NTM dossier in `dossier_state`."""
+    """Build the world and flush. Every commune of the district gets a 2025 commune NTM dossier in `dossier_state`.
+
+    `adopt_seed_plans`: the district and the province adopt the dates other localities' plans set
+    (commune plan 20/02, seed 001; district departments' difficulties 31/3, seed 000; provincial
+    departments' report 10/12, seed 003), which are off by default outside those provinces, as overrides.
+    """
     province = Unit(name="Cao Bằng", kind=UnitKind.PROVINCE, code="04", region="TDMNPB")
     district = Unit(name="Thạch An", kind=UnitKind.DISTRICT, code="053", parent=province)
     by_name = {name: Unit(name=name, kind=UnitKind.COMMUNE, parent=district) for name in communes}
@@ -94,6 +101,18 @@ def build_world(
         "xa.dongkhe": _user(session, "xa.dongkhe", "Hoàng Văn Khê", Role.UNIT_OFFICER, unit=lone),
     }  # fmt: skip
     world = World(province, district, by_name, lone, department, province_department, users)
+    if adopt_seed_plans:
+        adopted = [
+            (district, 2025, "commune-plan"), (district, 2026, "commune-plan"),
+            (district, 2025, "department-difficulties"), (province, 2025, "department-yearly-report"),
+        ]  # fmt: skip
+        for authority, year, code in adopted:
+            session.add(
+                DeadlineOverride(
+                    authority_unit=authority, year=year, rule_code=code, enabled=True, created_at=now,
+                    source=f"Thử: {authority.name} áp dụng ngày của kế hoạch mẫu ({code})",
+                )
+            )  # fmt: skip
     for index, (name, commune) in enumerate(by_name.items()):
         for officer in range(officers_per_commune):
             username = f"xa{index}.{officer}"

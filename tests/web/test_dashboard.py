@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from dossiers.models import AppraisalItem, AppraisalTask, Assessment, Criterion, Dossier, Indicator, Unit
 from notifications.obligations import open_obligations
-from notifications.rules import load_calendar
 from tests.demo_database import DemoWorld
 from tests.web.test_fuzz_forms import HOSTILE
 from tests.web.workspace_demo import ACTING_AT, sign_in
@@ -87,8 +86,7 @@ def database_figures(session: Session, area: Unit, now: dt.datetime) -> dict[str
             indicators = set(session.scalars(select(Indicator.id).where(Indicator.criterion_id == criterion.id)))
             if indicators and indicators <= met and not indicators & blocked:
                 met_total += 1
-    obligations = open_obligations(session, years=[YEAR], calendar=load_calendar(session), today=local_date(now),
-                                   within=area)  # fmt: skip
+    obligations = open_obligations(session, years=[YEAR], today=local_date(now), within=area)
     overdue = [o for o in obligations if o.is_overdue(now)]
     coming = [o for o in obligations if not o.is_overdue(now) and (o.last_day - local_date(now)).days <= 30]
     forwarded = session.scalar(

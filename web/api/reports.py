@@ -18,9 +18,9 @@ from dossiers.planning.reports import (
     save_report,
     submit_report,
 )
+from dossiers.planning.rules import RuleBook
 from dossiers.planning.watch import WatchError
 from dossiers.territory import load_territory
-from notifications.rules import RuleBook
 from web.api import schemas as s
 from web.api.auth import api_user, protect
 from web.api.errors import json_error

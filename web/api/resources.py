@@ -23,7 +23,6 @@ from dossiers.models import (
     Unit,
 )
 from notifications.obligations import Obligation, open_obligations
-from notifications.rules import load_calendar
 from web.api import schemas as s
 from web.api.auth import api_token, api_user, protect
 from web.api.errors import json_error
@@ -305,15 +304,11 @@ def obligations(page: int, per_page: int, year: int, unit_id: int | None = None)
             return json_error(404)
         if roots is not None and not ({unit_id, *ancestor_ids(session, [unit_id])[unit_id]} & roots):
             return json_error(403)
-        within: list[Unit | None] = [unit]
+        within: list[Unit] | None = [unit]
     elif roots is None:
-        within = [None]
+        within = None
     else:
-        within = [u for u in session.scalars(select(Unit).where(Unit.id.in_(roots)).order_by(Unit.id))]
-    calendar, today = load_calendar(session), local_date(now)
-    found: dict[str, Obligation] = {}
-    for root in within:
-        for o in open_obligations(session, years=[year], calendar=calendar, today=today, within=root):
-            found.setdefault(o.key, o)
-    ordered = sorted(found.values(), key=lambda o: (o.last_day, o.rule.code, o.key))
+        within = list(session.scalars(select(Unit).where(Unit.id.in_(roots)).order_by(Unit.id)))
+    found = open_obligations(session, years=[year], today=local_date(now), within=within)
+    ordered = sorted(found, key=lambda o: (o.last_day, o.rule.code, o.key))
     return _page([obligation_body(o) for o in ordered], page, per_page)

@@ -11,16 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.models import Department, Unit, User
-from dossiers.reports import record_report_submission
-from dossiers.territory import load_territory
-from notifications.obligations import Obligation, department_label, open_obligations, unit_label
-from notifications.rules import (
+from dossiers.planning.obligations import reconcile
+from dossiers.planning.rules import (
     RuleBook,
     load_calendar,
     remove_calendar_day,
     set_calendar_day,
     set_deadline_override,
 )
+from dossiers.reports import record_report_submission
+from dossiers.territory import load_territory
+from notifications.obligations import Obligation, department_label, open_obligations, unit_label
 from web.session import session_scope
 from workflow.calendar import local_date
 from workflow.deadlines import RuleError
@@ -86,20 +87,15 @@ def deadlines() -> None:
 @click.option("--unit", "unit_name", help="Chỉ đơn vị này (ví dụ “Thạch An”) và đơn vị, phòng, ban trực thuộc.")
 @click.option("--overdue", is_flag=True, help="Chỉ các việc đã quá hạn.")
 def list_command(year: int, unit_name: str | None, overdue: bool) -> None:
-    """Các nghĩa vụ chưa hoàn thành của năm: ai phải làm gì, hạn nào, nhắc ai, báo cáo vượt cấp cho ai."""
+    """Các nghĩa vụ chưa hoàn thành của năm: ai phải làm gì, hạn nào, nhắc ai, báo cáo vượt cấp cho ai.
+
+    Đọc các nghĩa vụ đã lưu (bộ lập lịch cập nhật ở mỗi lượt quét; `ntm deadlines reconcile` cập nhật ngay)."""
     now = _now()
     today = local_date(now)
     with session_scope() as session:
-        calendar = load_calendar(session)
-        book = RuleBook.load(session)
-        scopes: list[Unit | None] = list(_units(session, unit_name)) if unit_name else [None]
-        found: dict[str, Obligation] = {}
-        for scope in scopes:
-            for obligation in open_obligations(
-                session, years=[year], calendar=calendar, today=today, within=scope, rulebook=book
-            ):
-                found.setdefault(obligation.key, obligation)
-        obligations = sorted(found.values(), key=lambda o: (o.last_day, o.obligor_name, o.rule.code))
+        scope = _units(session, unit_name) if unit_name else None
+        found = open_obligations(session, years=[year], today=today, within=scope)
+        obligations = sorted(found, key=lambda o: (o.last_day, o.obligor_name, o.rule.code))
         if overdue:
             obligations = [o for o in obligations if o.is_overdue(now)]
         if not obligations:
@@ -111,6 +107,18 @@ def list_command(year: int, unit_name: str | None, overdue: bool) -> None:
             click.echo(f"    {plan}hạn cuối hết ngày {o.last_day:%d/%m/%Y} ({_status(o, today)})")
             click.echo(f"    nhắc: {_names(o.remind)}; quá hạn báo: {_names(o.escalate_to)}")
         click.echo(f"{len(obligations)} nghĩa vụ.")
+
+
+@deadlines.command("reconcile")
+@click.option("--year", "years", type=int, multiple=True, required=True, help="Năm, ví dụ 2025 (lặp lại được).")
+def reconcile_command(years: tuple[int, ...]) -> None:
+    """Cập nhật các nghĩa vụ đã lưu theo dữ liệu hiện tại (bộ lập lịch làm việc này ở mỗi lượt quét)."""
+    with session_scope() as session:
+        done = reconcile(session, _now(), years=years)
+    click.echo(
+        f"{done.rows} nghĩa vụ của năm {', '.join(map(str, sorted(years)))}: {done.created} mới, "
+        f"{done.closed} đã đóng, {done.reopened} mở lại, {done.moved} đổi hạn."
+    )
 
 
 @deadlines.command("rules")
@@ -129,6 +137,10 @@ def rules_command(year: int, unit_name: str | None) -> None:
                 when = ", ".join(f"trước {o.before:%d/%m}" for o in rule.occurrences(year))
             elif rule.working_days is not None:
                 when = f"{rule.working_days} ngày làm việc kể từ ngày giao"
+            elif rule.step_state is not None:
+                when = (
+                    f"theo thời hạn của bước '{rule.step_state}' trong quy trình, kể từ ngày hồ sơ chuyển sang bước đó"
+                )
             else:
                 when = "theo thời hạn bước thẩm tra của quy trình, kể từ ngày giao"
             click.echo(f"{rule.code}{state}: {rule.title}")

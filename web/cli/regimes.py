@@ -10,6 +10,7 @@ import click
 
 from dossiers.regimes import RegimeDataError, load_commune_groups, province_figures
 from web.session import session_scope
+from workflow.deadlines import default_rule
 from workflow.regimes import REGIMES, ProvinceFigures, Regime, regime_for
 from workflow.routes import route_named
 from workflow.rules import CONDITION_LABELS, Sourced
@@ -48,9 +49,13 @@ def _regime_lines(regime: Regime) -> list[str]:
     for condition, codes in rules.condition_confirmers.items():
         lines.append(f"    {CONDITION_LABELS[condition]}: xác nhận bởi phòng, ban mã {', '.join(codes)}")
     enabled = [rule.code for rule in regime.deadline_rules if rule.enabled]
-    disabled = [rule.code for rule in regime.deadline_rules if not rule.enabled]
+    # off by default: one locality's plan sets them (dossiers/data/deadlines); off by the regime: not in it
+    local = [r.code for r in regime.deadline_rules if not r.enabled and r == default_rule(r.code)]
+    disabled = [r.code for r in regime.deadline_rules if not r.enabled and r.code not in local]
     lines.append(
-        f"  Quy tắc thời hạn: {', '.join(enabled)}" + (f"; không áp dụng: {', '.join(disabled)}" if disabled else "")
+        f"  Quy tắc thời hạn: {', '.join(enabled)}"
+        + (f"; theo kế hoạch của địa phương: {', '.join(local)}" if local else "")
+        + (f"; không áp dụng: {', '.join(disabled)}" if disabled else "")
     )
     for source in regime.figures:
         lines.append(f"  Số liệu của tỉnh: {source}")

@@ -3,7 +3,7 @@
 `/chi-tieu-theo-doi`: the watched indicators' monthly values, a chart each, and the form to record them.
 
 Thin: parse, call one service of `dossiers.planning`, commit once, render. Rules in force come from the
-stored overrides (`notifications.rules.RuleBook`), so a province's own dates count here as in reminders.
+stored overrides (`dossiers.planning.rules.RuleBook`), so a province's own dates count here as in reminders.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from dossiers.planning.reports import (
     submit_report,
     unit_report_lines,
 )
+from dossiers.planning.rules import RuleBook, load_calendar
 from dossiers.planning.watch import first_of_month, record_watched_values, series_of, watch_list
 from dossiers.territory import load_territory, load_territory_below
 from notifications.obligations import unit_label
-from notifications.rules import RuleBook, load_calendar
 from web.clock import request_now
 from web.messages import _, describe
 from web.reports.charts import STATUS_COLOURS, indicator_chart, status_chart

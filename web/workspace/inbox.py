@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from dossiers.access import load_actor
 from dossiers.models import AppraisalItem, Assessment, Dossier, Evidence, Unit, User
+from dossiers.planning.obligations import appraisal_days
+from dossiers.planning.rules import RuleBook, load_calendar
 from dossiers.procedure_facts import OpenAppraisalTask, open_appraisal_tasks, procedure_of
 from dossiers.territory import load_territory
-from notifications.obligations import appraisal_days
-from notifications.rules import RuleBook, load_calendar
 from workflow.calendar import local_date
 from workflow.procedures import FALLBACK_APPRAISER
 
