@@ -462,6 +462,17 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
         ),
         confidence=Confidence.LOW,
     ),
+    DeadlineRule(
+        code="provincial-appraisal",
+        title="Thẩm định hồ sơ cấp tỉnh (Sở Nông nghiệp và PTNT)",
+        obligor=ObligorKind.STEP,
+        step_state="provincial_appraisal",
+        source=(
+            "Thời hạn của bước thẩm định cấp tỉnh ở tỉnh có bước này (workflow.rules: provincial_appraisal_days; "
+            "seed 003, Hải Dương), tính từ ngày huyện trình hoặc nộp lại hồ sơ đã bổ sung"
+        ),
+        confidence=Confidence.LOW,
+    ),
 )
 
 

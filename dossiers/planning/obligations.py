@@ -48,7 +48,14 @@ from workflow.vocabulary import DossierKind, Role, UnitKind
 OPEN, MET, VOID = ObligationStatus.OPEN.value, ObligationStatus.MET.value, ObligationStatus.VOID.value
 
 #: who acts to end each working-day step, at the dossier's authority (registration) or decider (decision)
-STEP_SEATS: dict[str, Role] = {"registration-confirmation": Role.COORDINATOR, "decision": Role.APPROVER}
+STEP_SEATS: dict[str, Role] = {
+    "registration-confirmation": Role.COORDINATOR,
+    "decision": Role.APPROVER,
+    # the Sở NN&PTNT's appraisal is played by the province's coordinator (workflow.procedures)
+    "provincial-appraisal": Role.COORDINATOR,
+}
+#: the steps owed by the deciding unit's seat (the province), not the appraising authority's (the district)
+DECIDER_STEPS = ("decision", "provincial-appraisal")
 
 _MILESTONE_RULES = tuple(rule for rule in DEADLINE_RULES if rule.obligor == ObligorKind.DOSSIER)
 _STEP_RULES = tuple(rule for rule in DEADLINE_RULES if rule.obligor == ObligorKind.STEP)
@@ -708,8 +715,9 @@ def _working_day_rows(
 
 
 def step_authority_id(rule_code: str, authority_unit_id: int, decider_unit_id: int | None) -> int:
-    """The unit whose seat owes a working-day step: the decider's for the decision, else the authority's."""
-    if rule_code == "decision" and decider_unit_id is not None:
+    """The unit whose seat owes a working-day step: the decider's for the decision and the Sở's appraisal, else
+    the authority's."""
+    if rule_code in DECIDER_STEPS and decider_unit_id is not None:
         return decider_unit_id
     return authority_unit_id
 

@@ -33,7 +33,7 @@ OLD_CODES = (
     'department-yearly-report',
     'appraisal',
 )
-NEW_CODES = (*OLD_CODES[:-1], 'district-report-quarterly', 'appraisal', 'registration-confirmation', 'decision')
+NEW_CODES = (*OLD_CODES[:-1], 'district-report-quarterly', 'appraisal', 'registration-confirmation', 'decision', 'provincial-appraisal')
 #: table → the column holding a rule code
 RULE_COLUMNS = {
     'deadline_overrides': 'rule_code',

@@ -16,7 +16,9 @@ from dossiers import commands as c
 from dossiers.access import load_actor, seats_of
 from dossiers.demo import DemoData, apply_demo_reform
 from dossiers.handlers import handle, replayed_state
-from dossiers.models import AuditEvent, CriteriaSet, Dossier, Recognition, RoleAssignment, User
+from dossiers.models import AuditEvent, CriteriaSet, Dossier, ObligationRecord, Recognition, RoleAssignment, User
+from dossiers.planning.obligations import reconcile
+from dossiers.planning.rules import load_calendar
 from dossiers.procedure_facts import procedure_of, tasks_of
 from dossiers.regimes import RegimeDataError, parse_figures, province_figures, regime_of
 from dossiers.reorganisation import ReorganisationError
@@ -31,6 +33,8 @@ from tests.dossiers.procedure_world import (
     confirm_conditions,
     later,
 )
+from notifications.obligations import open_obligations
+from workflow.calendar import local_date
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted
 from workflow.permissions import allowed_actions
 from workflow.procedures import step_limit
@@ -342,3 +346,51 @@ def test_the_reorganisation_refuses_a_step_the_national_route_lacks(
     assert moved is not None
     assert (moved.route, moved.state) == ("hamlet-to-commune", "self_assessment")
     assert moved.authority_unit_id == moved.decider_unit_id == demo.new_communes["Đông Khê"].id
+
+
+def test_the_sos_appraisal_has_a_stored_obligation_with_its_working_day_limit(session: Session, world: World) -> None:
+    """The Sở's stage owes its answer within its limit (20 working days from the district's forwarding, or from the
+    resubmission): a stored step obligation of the province's coordinators, met by the Sở's own action."""
+    named(session, world, "Hải Dương")
+    dossier = commune_dossier_submitted(session, world, BEFORE)
+    now = later(BEFORE, 40)
+    appraised_by_the_district(session, world, dossier, now)
+    forwarded_at = later(now, 2)
+    handle(session, world.user("dieuphoi"), forwarded_at, c.Forward(dossier_id=dossier.id))
+    reconcile(session, later(now, 3), years=[dossier.year])
+
+    def steps() -> list[ObligationRecord]:
+        session.expire_all()
+        return list(
+            session.scalars(
+                select(ObligationRecord)
+                .where(ObligationRecord.dossier_id == dossier.id, ObligationRecord.rule_code == "provincial-appraisal")
+                .order_by(ObligationRecord.id)
+            )
+        )
+
+    (step,) = steps()
+    calendar = load_calendar(session)
+    assert (step.status, step.seat) == ("open", Role.COORDINATOR)
+    assert step.last_day == calendar.add_working_days(local_date(forwarded_at), 20)
+    (owed,) = [
+        o for o in open_obligations(session, years=[dossier.year], today=local_date(later(now, 3))) if o.key == step.key
+    ]
+    assert {p.username for p in owed.remind} == {"dieuphoi.tinh"} and {p.username for p in owed.escalate_to} == {
+        "chutich.tinh"
+    }
+
+    # a supplement request ends this round; the resubmission opens a new one, which the Sở's appraisal meets
+    handle(
+        session,
+        world.user("dieuphoi.tinh"),
+        later(now, 5),
+        c.RequestSupplement(dossier_id=dossier.id, comment="Bổ sung biên bản họp"),
+    )
+    handle(session, world.user("dieuphoi"), later(now, 8), c.ResubmitToProvince(dossier_id=dossier.id))
+    reconcile(session, later(now, 9), years=[dossier.year])
+    first, second = steps()
+    assert first.status == "met" and first.met_by == "dossier:request_supplement"
+    assert second.status == "open" and second.last_day == calendar.add_working_days(local_date(later(now, 8)), 20)
+    handle(session, world.user("dieuphoi.tinh"), later(now, 12), c.AppraiseAtProvince(dossier_id=dossier.id))
+    assert [(s.status, s.met_by) for s in steps()][1] == ("met", "dossier:appraise_at_province")
