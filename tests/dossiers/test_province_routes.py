@@ -22,6 +22,7 @@ from dossiers.planning.rules import load_calendar
 from dossiers.procedure_facts import procedure_of, tasks_of
 from dossiers.regimes import RegimeDataError, parse_figures, province_figures, regime_of
 from dossiers.reorganisation import ReorganisationError
+from notifications.obligations import open_obligations
 from tests.demo_database import CHEAP_HASH_METHOD, DemoWorld
 from tests.dossiers.procedure_world import (
     AFTER,
@@ -33,7 +34,6 @@ from tests.dossiers.procedure_world import (
     confirm_conditions,
     later,
 )
-from notifications.obligations import open_obligations
 from workflow.calendar import local_date
 from workflow.errors import ActionNotAllowed, GuardFailed, NotPermitted
 from workflow.permissions import allowed_actions
