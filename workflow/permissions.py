@@ -398,13 +398,17 @@ def may_record_reassessment(actor: Actor, unit_id: int, unit_scope: Collection[i
     )
 
 
+#: who writes a unit's own periodic reports
+REPORTING_ROLES = (Role.UNIT_OFFICER, Role.COORDINATOR, Role.APPROVER)
+
+
 def may_report(person: Person, *, unit_id: int | None, department_id: int | None) -> bool:
-    """A periodic report is recorded by the unit's officer or chairman, or by the department's officer
-    (or an admin)."""
+    """A periodic report is recorded by the unit's officer, coordinator (a district's coordination office writes
+    the district's report to the province) or chairman, or by the department's officer (or an admin)."""
     for h in person.holdings:
         if h.role == Role.ADMIN:
             return True
-        if unit_id is not None and h.unit_id == unit_id and h.role in (Role.UNIT_OFFICER, Role.APPROVER):
+        if unit_id is not None and h.unit_id == unit_id and h.role in REPORTING_ROLES:
             return True
         if department_id is not None and h.department_id == department_id and h.role == Role.DEPARTMENT_OFFICER:
             return True

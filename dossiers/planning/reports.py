@@ -54,14 +54,22 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 SECTION_MAX_CHARS = 20_000
 #: the years a report may be for (the programme's, with room on both sides)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-#: the report rules a unit writes
-UNIT_REPORT_CODES = ("report-monthly", "report-quarterly", "report-half-year", "report-yearly")
+#: the reports a unit writes in the system: a commune's (or town's), and a district's own to the province
+UNIT_REPORT_CODES = (
+    "report-monthly",
+    "report-quarterly",
+    "report-half-year",
+    "report-yearly",
+    "district-report-quarterly",
+)
 
 RulesFor = Callable[[tuple[int, ...], int], Mapping[str, DeadlineRule]]
 
 
 def regime_rules(chain: tuple[int, ...], year: int) -> Mapping[str, DeadlineRule]:
-    """The regime's rules of `year`, without any province's override."""
+    """The regime's rules of `year`, without any province's override: callers that serve people pass
+    `dossiers.planning.rules.RuleBook.load(session).rules`, which adds the dates a province's or district's own
+    plan set (dossiers/data/deadlines/plan-dates.yaml)."""
     return resolve_rules((), regime_for_year(year).deadline_rules)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dossiers.models import PeriodicReport, Unit, WatchedValue, WatchEpisode
 from dossiers.planning.watch import builtin_watch_files
 from tests.demo_database import DemoWorld
-from tests.web.workspace_demo import TODAY_AT, sign_in
+from tests.web.workspace_demo import ACTING_AT, TODAY_AT, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -180,3 +180,48 @@ def test_the_cli_loads_a_watch_list(runner: FlaskCliRunner, demo_today: DemoWorl
     bad.write_text("authority: {code: '99', kind: province}\nyears: [2025]\nindicators: []\n", encoding="utf-8")
     result = runner.invoke(args=["watch", "load", str(bad)])
     assert result.exit_code != 0 and "không có đơn vị" in result.output
+
+
+def test_a_district_writes_its_quarterly_report_to_the_province(
+    app: Flask, client: FlaskClient, session: Session, demo_world: DemoWorld
+) -> None:
+    """Before 1/7/2025 a district owes the province its quarterly report (Cao Bằng's plan, seed 004): its
+    coordination office writes and submits it here, and the province sees which districts reported."""
+    app.config["NTM_CLOCK"] = lambda: ACTING_AT
+    district = session.scalars(select(Unit).where(Unit.kind == "district", Unit.name == "Thạch An")).one()
+    sign_in(client, "dieuphoi.thachan")
+    page = client.get("/bao-cao?nam=2025").get_data(as_text=True)
+    table = page.split(f'id="bao-cao-don-vi-{district.id}"')[1].split("</table>")[0]
+    rows = table.split("<tr>")[2:]
+    first = next(r for r in rows if "quý I/2025" in r)
+    assert "Báo cáo quý của huyện" in first and "Chưa nộp (quá hạn)" in first
+    assert "Chưa đến hạn" in next(r for r in rows if "quý II/2025" in r)
+
+    opened = client.post(
+        "/bao-cao/moi", data={"code": "district-report-quarterly", "period": "2025-Q2", "don-vi": district.id}
+    )
+    assert opened.status_code == 302
+    path = opened.headers["Location"]
+    page = client.get(path).get_data(as_text=True)
+    fields = {"version": _csrf_free_version(page, "form-bao-cao"), "results": "Kết quả quý II của huyện"}
+    assert client.post(f"{path}/luu", data=fields).status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    done = client.post(f"{path}/nop", data={"version": _csrf_free_version(page, "form-nop"), "confirm": "1"})
+    assert done.status_code == 302
+    report = session.scalars(
+        select(PeriodicReport).where(PeriodicReport.unit_id == district.id, PeriodicReport.period == "2025-Q2")
+    ).one()
+    session.refresh(report)
+    assert report.state == "submitted" and report.late is False
+
+    # a commune's officer writes no report of its district
+    sign_in(client, "xa.lelai")
+    refused = client.post(
+        "/bao-cao/moi", data={"code": "district-report-quarterly", "period": "2025-Q3", "don-vi": district.id}
+    )
+    assert refused.status_code in (403, 404)
+    # the province sees which districts reported the quarter
+    sign_in(client, "dieuphoi.caobang")
+    page = client.get("/bao-cao/tong-hop?bao-cao=district-report-quarterly&ky=2025-Q2").get_data(as_text=True)
+    table = page.split('id="bang-nop"')[1].split("</table>")[0]
+    assert re.search(r"<td>Thạch An</td>\s*<td><span class=\"report-status[^\"]*\">Đã nộp đúng hạn</span>", table)

@@ -60,7 +60,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _ID = re.compile(r"^\d{1,9}$")
 _MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
-REPORT_ROLES = (Role.UNIT_OFFICER, Role.APPROVER)
+REPORT_ROLES = permissions.REPORTING_ROLES
 
 
 def _id(raw: str | None) -> int | None:
