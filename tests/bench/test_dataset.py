@@ -24,15 +24,16 @@ def test_sizes_are_proportional_and_cao_bang_comes_first() -> None:
 def test_a_tiny_world_has_the_expected_shape(session: Session) -> None:
     made = build_dataset(session, communes=3, provinces=1, now=NOW)
 
-    assert (made.provinces, made.communes, made.departments) == (1, 3, 13)
+    # the province's 13 Sở and the women's union, which co-appraises 17.8 (seed 004 mục VI.16)
+    assert (made.provinces, made.communes, made.departments) == (1, 3, 14)
     kinds = Counter(session.scalars(select(Unit.kind)))
     assert kinds[UnitKind.PROVINCE] == 1
     assert kinds[UnitKind.COMMUNE] == 3
     assert kinds[UnitKind.HAMLET] == made.hamlets >= 6
-    assert session.scalar(select(func.count(Department.id))) == 13
+    assert session.scalar(select(func.count(Department.id))) == 14
     assert (session.scalar(select(func.count(Ownership.id))) or 0) > 0
     # 2 per commune, coordinator, chairman, one officer per department
-    assert session.scalar(select(func.count(User.id))) == made.users == 3 * 2 + 2 + 13
+    assert session.scalar(select(func.count(User.id))) == made.users == 3 * 2 + 2 + 14
 
     dossiers = session.scalars(select(Dossier).order_by(Dossier.id)).all()
     assert [d.state for d in dossiers] == list(STATE_CYCLE[:3])
