@@ -714,6 +714,31 @@ def _working_day_rows(
     return found
 
 
+def reports_owed(
+    session: Session, *, unit_ids: Iterable[int], department_ids: Iterable[int], until: dt.date
+) -> list[ObligationRecord]:
+    """The periodic reports the units and departments still owe with a last day up to `until` (the late ones
+    included), soonest first: the stored open rows (kept by `reconcile`), one query."""
+    units, departments = list(unit_ids), list(department_ids)
+    if not units and not departments:
+        return []
+    record = ObligationRecord
+    return list(
+        session.scalars(
+            select(record)
+            .where(
+                record.status == OPEN,
+                record.last_day <= until,
+                or_(
+                    and_(record.obligor_kind == ObligorKind.UNIT, record.unit_id.in_(units)),
+                    and_(record.obligor_kind == ObligorKind.DEPARTMENT, record.department_id.in_(departments)),
+                ),
+            )
+            .order_by(record.last_day, record.rule_code, record.id)
+        )
+    )
+
+
 def step_authority_id(rule_code: str, authority_unit_id: int, decider_unit_id: int | None) -> int:
     """The unit whose seat owes a working-day step: the decider's for the decision and the Sở's appraisal, else
     the authority's."""
@@ -731,5 +756,6 @@ __all__ = [
     "dossier_moved",
     "reconcile",
     "report_submitted",
+    "reports_owed",
     "step_authority_id",
 ]

@@ -225,3 +225,22 @@ def test_a_district_writes_its_quarterly_report_to_the_province(
     page = client.get("/bao-cao/tong-hop?bao-cao=district-report-quarterly&ky=2025-Q2").get_data(as_text=True)
     table = page.split('id="bang-nop"')[1].split("</table>")[0]
     assert re.search(r"<td>Thạch An</td>\s*<td><span class=\"report-status[^\"]*\">Đã nộp đúng hạn</span>", table)
+
+
+def test_my_work_lists_the_reports_owed_late_or_due_soon(client: FlaskClient, demo_today: DemoWorld) -> None:
+    """ "Việc của tôi" lists what the commune still owes from the stored obligations: October's monthly report
+    (late) and November's (last day 19/11, three days ahead), not the months it sent."""
+    sign_in(client, "xa2025.thachan")
+    page = client.get("/viec-cua-toi").get_data(as_text=True)
+    table = page.split('id="bao-cao-phai-nop"')[1].split("</table>")[0]
+    rows = table.split("<tr>")[2:]
+    october = next(r for r in rows if "tháng 10/2026" in r)
+    assert "Quá hạn" in october and "Thạch An" in october
+    november = next(r for r in rows if "tháng 11/2026" in r)
+    assert "Sắp đến hạn" in november and "19/11/2026" in november
+    assert not any("tháng 01/2026" in r for r in rows)  # sent on time
+    assert 'href="/bao-cao?nam=2026"' in table
+    # a department officer of the province sees no commune's reports
+    sign_in(client, "so.so-tc")
+    page = client.get("/viec-cua-toi").get_data(as_text=True)
+    assert "tháng 10/2026" not in page

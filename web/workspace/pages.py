@@ -38,12 +38,14 @@ from dossiers.models import (
     User,
 )
 from dossiers.models.appraisal import APPROVED, RETURNED
+from dossiers.planning.obligations import reports_owed
 from dossiers.procedure_facts import open_appraisal_tasks, procedure_of
 from dossiers.regimes import rules_for_many, set_terms, with_province
 from web.messages import action_label
 from workflow import permissions
 from workflow.actions import APPRAISAL_ACTIONS, STANDING_ACTIONS, Action
 from workflow.calendar import local_date
+from workflow.deadlines import default_rule
 from workflow.diagram import edges
 from workflow.engine import Party, Procedure
 from workflow.measures import MEASURE_LABELS, met_label, verdict
@@ -61,6 +63,7 @@ from workflow.rules import CONDITION_LABELS
 from workflow.vocabulary import (
     RECOGNITION_LEVEL_LABELS,
     ROLE_LABELS,
+    UNIT_KIND_LABELS,
     DossierKind,
     Measure,
     RecognitionLevel,
@@ -639,10 +642,27 @@ class OpenTaskView:
 
 
 @dataclass
+class DueReport:
+    """A periodic report the person's unit or department still owes, due within `REPORTS_AHEAD` or late."""
+
+    title: str
+    period_label: str
+    obligor_name: str
+    last_day: dt.date
+    late: bool
+    year: int
+
+
+#: how far ahead "Việc của tôi" lists the reports still to send
+REPORTS_AHEAD = dt.timedelta(days=31)
+
+
+@dataclass
 class MyWork:
     actionable: list[ActionableDossier]
     open_tasks: list[OpenTaskView]
     own_dossiers: list[Dossier]
+    due_reports: list[DueReport] = field(default_factory=list)
 
 
 def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
@@ -723,4 +743,41 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
     own = sorted(
         (d for d in candidates if permissions.may_view(actor, seats[d.id])), key=lambda d: (-d.year, d.unit.name, d.id)
     )
-    return MyWork(actionable=actionable, open_tasks=open_tasks, own_dossiers=own)
+    return MyWork(
+        actionable=actionable, open_tasks=open_tasks, own_dossiers=own, due_reports=_due_reports(session, actor, now)
+    )
+
+
+def _due_reports(session: Session, actor: permissions.Actor, now: dt.datetime) -> list[DueReport]:
+    """The reports the person writes (`permissions.may_report`: their units' and departments') that are late or
+    due within `REPORTS_AHEAD`, from the stored obligations: two queries at most."""
+    holdings = [h for p in actor.principals for h in p.holdings]
+    unit_ids = {h.unit_id for h in holdings if h.unit_id is not None and h.role in permissions.REPORTING_ROLES}
+    department_ids = {
+        h.department_id for h in holdings if h.department_id is not None and h.role == Role.DEPARTMENT_OFFICER
+    }
+    today = local_date(now)
+    rows = reports_owed(session, unit_ids=unit_ids, department_ids=department_ids, until=today + REPORTS_AHEAD)
+    if not rows:
+        return []
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_({r.unit_id for r in rows})))}
+    departments = {
+        d.id: d for d in session.scalars(select(Department).where(Department.id.in_({r.department_id for r in rows})))
+    }
+    return [
+        DueReport(
+            title=default_rule(r.rule_code).title,
+            period_label=r.period_label,
+            obligor_name=(
+                f"{UNIT_KIND_LABELS.get(UnitKind(units[r.unit_id].kind), '')} {units[r.unit_id].name}"
+                if r.unit_id is not None
+                else departments[r.department_id].name
+                if r.department_id is not None
+                else ""
+            ),
+            last_day=r.last_day,
+            late=r.last_day < today,
+            year=r.year,
+        )
+        for r in rows
+    ]
