@@ -36,6 +36,7 @@ from dossiers.models import (
     ObligationStatus,
     Ownership,
     ReportSubmission,
+    Unit,
 )
 from dossiers.planning.rules import RuleBook, load_calendar
 from dossiers.territory import Territory, load_whole_territory
@@ -716,27 +717,29 @@ def _working_day_rows(
 
 def reports_owed(
     session: Session, *, unit_ids: Iterable[int], department_ids: Iterable[int], until: dt.date
-) -> list[ObligationRecord]:
+) -> list[tuple[ObligationRecord, Unit | None, Department | None]]:
     """The periodic reports the units and departments still owe with a last day up to `until` (the late ones
-    included), soonest first: the stored open rows (kept by `reconcile`), one query."""
+    included), soonest first, each with its unit or department: the stored open rows (kept by `reconcile`), one
+    query."""
     units, departments = list(unit_ids), list(department_ids)
     if not units and not departments:
         return []
     record = ObligationRecord
-    return list(
-        session.scalars(
-            select(record)
-            .where(
-                record.status == OPEN,
-                record.last_day <= until,
-                or_(
-                    and_(record.obligor_kind == ObligorKind.UNIT, record.unit_id.in_(units)),
-                    and_(record.obligor_kind == ObligorKind.DEPARTMENT, record.department_id.in_(departments)),
-                ),
-            )
-            .order_by(record.last_day, record.rule_code, record.id)
+    rows = session.execute(
+        select(record, Unit, Department)
+        .outerjoin(Unit, Unit.id == record.unit_id)
+        .outerjoin(Department, Department.id == record.department_id)
+        .where(
+            record.status == OPEN,
+            record.last_day <= until,
+            or_(
+                and_(record.obligor_kind == ObligorKind.UNIT, record.unit_id.in_(units)),
+                and_(record.obligor_kind == ObligorKind.DEPARTMENT, record.department_id.in_(departments)),
+            ),
         )
-    )
+        .order_by(record.last_day, record.rule_code, record.id)
+    ).all()
+    return [(found, unit, department) for found, unit, department in rows]
 
 
 def step_authority_id(rule_code: str, authority_unit_id: int, decider_unit_id: int | None) -> int:

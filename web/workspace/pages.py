@@ -750,7 +750,7 @@ def my_work(session: Session, user: User, now: dt.datetime) -> MyWork:
 
 def _due_reports(session: Session, actor: permissions.Actor, now: dt.datetime) -> list[DueReport]:
     """The reports the person writes (`permissions.may_report`: their units' and departments') that are late or
-    due within `REPORTS_AHEAD`, from the stored obligations: two queries at most."""
+    due within `REPORTS_AHEAD`, from the stored obligations: one query."""
     holdings = [h for p in actor.principals for h in p.holdings]
     unit_ids = {h.unit_id for h in holdings if h.unit_id is not None and h.role in permissions.REPORTING_ROLES}
     department_ids = {
@@ -758,26 +758,20 @@ def _due_reports(session: Session, actor: permissions.Actor, now: dt.datetime) -
     }
     today = local_date(now)
     rows = reports_owed(session, unit_ids=unit_ids, department_ids=department_ids, until=today + REPORTS_AHEAD)
-    if not rows:
-        return []
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_({r.unit_id for r in rows})))}
-    departments = {
-        d.id: d for d in session.scalars(select(Department).where(Department.id.in_({r.department_id for r in rows})))
-    }
     return [
         DueReport(
             title=default_rule(r.rule_code).title,
             period_label=r.period_label,
             obligor_name=(
-                f"{UNIT_KIND_LABELS.get(UnitKind(units[r.unit_id].kind), '')} {units[r.unit_id].name}"
-                if r.unit_id is not None
-                else departments[r.department_id].name
-                if r.department_id is not None
+                f"{UNIT_KIND_LABELS.get(UnitKind(unit.kind), '')} {unit.name}"
+                if unit is not None
+                else department.name
+                if department is not None
                 else ""
             ),
             last_day=r.last_day,
             late=r.last_day < today,
             year=r.year,
         )
-        for r in rows
+        for r, unit, department in rows
     ]
