@@ -34,6 +34,7 @@ from dossiers.planning.plans import (
 from dossiers.planning.plans_import import UnreadableTableError, check_against_plan, read_targets
 from notifications.obligations import unit_label, unit_label_in_text
 from web.clock import request_now
+from web.dashboard.chart import Bar, Segment
 from web.dashboard.views import XLSX_TYPE, Choice, _choice
 from web.session import request_session
 from web.workspace.views import signed_in_user
@@ -58,22 +59,6 @@ RESOURCE_LABELS = {
 MAX_CONFIRM = 500_000
 
 LABEL_WIDTH, PLOT_WIDTH, BAR_HEIGHT, GAP, TOP = 300, 380, 18, 6, 30
-
-
-@dataclass(frozen=True)
-class Segment:
-    x: float
-    width: float
-    colour: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    y: float
-    segments: tuple[Segment, ...]
-    text: str
 
 
 @dataclass(frozen=True)

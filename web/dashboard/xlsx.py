@@ -22,13 +22,13 @@ DECISIONS = "Chờ quyết định"
 DATE_FORMAT = "DD/MM/YYYY"
 
 
-def _header(sheet: Worksheet, row: list[str]) -> None:
+def header_row(sheet: Worksheet, row: list[str]) -> None:
     sheet.append(row)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
 
 
-def _widths(sheet: Worksheet, widths: list[int]) -> None:
+def column_widths(sheet: Worksheet, widths: list[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -46,16 +46,16 @@ def workbook(board: Dashboard) -> bytes:
     summary.append(["Số liệu tính đến ngày", board.today])
     summary.cell(row=summary.max_row, column=2).number_format = DATE_FORMAT
     summary.append([])
-    _header(summary, ["Mã", "Chỉ số", "Giá trị"])
+    header_row(summary, ["Mã", "Chỉ số", "Giá trị"])
     for figure in figures(board):
         summary.append([figure.key, figure.label, figure.value])
     if p.target is not None:
         summary.append([])
         summary.append(["", "Nguồn mục tiêu", p.target.source])
-    _widths(summary, [24, 48, 20])
+    column_widths(summary, [24, 48, 20])
 
     matrix = book.create_sheet(MATRIX)
-    _header(
+    header_row(
         matrix,
         ["Xã", "Số hồ sơ", "Trạng thái hồ sơ", "Quá hạn", *(f"TC {c.number}" for c in p.columns), "Số tiêu chí đạt"],
     )
@@ -76,17 +76,19 @@ def workbook(board: Dashboard) -> bytes:
     for column in p.columns:
         matrix.append([f"TC {column.number}", column.name])
     matrix.freeze_panes = "B2"
-    _widths(matrix, [18, 9, 28, 9, *([14] * len(p.columns)), 14])
+    column_widths(matrix, [18, 9, 28, 9, *([14] * len(p.columns)), 14])
 
     states = book.create_sheet(BY_STATE)
-    _header(states, ["Mức công nhận", "Trạng thái", "Số hồ sơ"])
+    header_row(states, ["Mức công nhận", "Trạng thái", "Số hồ sơ"])
     for count in p.by_state:
         states.append([count.level_label, count.state_label, count.count])
     states.append(["Tổng", "", p.dossiers_total])
-    _widths(states, [48, 32, 10])
+    column_widths(states, [48, 32, 10])
 
     deadlines = book.create_sheet(DEADLINES)
-    _header(deadlines, ["Tình trạng", "Ai phải làm", "Việc", "Kỳ", "Hạn cuối", "Số ngày còn lại", "Nhắc", "Số hồ sơ"])
+    header_row(
+        deadlines, ["Tình trạng", "Ai phải làm", "Việc", "Kỳ", "Hạn cuối", "Số ngày còn lại", "Nhắc", "Số hồ sơ"]
+    )
     for entry in [*board.overdue, *board.coming]:
         o = entry.obligation
         deadlines.append(
@@ -102,10 +104,10 @@ def workbook(board: Dashboard) -> bytes:
             ]
         )
         deadlines.cell(row=deadlines.max_row, column=5).number_format = DATE_FORMAT
-    _widths(deadlines, [14, 48, 48, 30, 12, 10, 36, 9])
+    column_widths(deadlines, [14, 48, 48, 30, 12, 10, 36, 9])
 
     decisions = book.create_sheet(DECISIONS)
-    _header(
+    header_row(
         decisions,
         [
             "Số hồ sơ",
@@ -137,7 +139,7 @@ def workbook(board: Dashboard) -> bytes:
         )
         for share in (9, 10):
             decisions.cell(row=decisions.max_row, column=share).number_format = "0.0%"
-    _widths(decisions, [9, 18, 36, 32, 12, 12, 14, 12, 14, 14])
+    column_widths(decisions, [9, 18, 36, 32, 12, 12, 14, 12, 14, 14])
 
     out = io.BytesIO()
     book.save(out)

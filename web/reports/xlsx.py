@@ -6,10 +6,9 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from dossiers.planning.reports import SECTIONS, Consolidated
+from web.dashboard.xlsx import DATE_FORMAT, column_widths, header_row
 from workflow.calendar import local_date
 from workflow.reporting import REPORT_STATUS_LABELS
 
@@ -17,18 +16,6 @@ STATUS_SHEET = "Tình hình nộp"
 FIGURES_SHEET = "Số liệu tổng hợp"
 BY_UNIT_SHEET = "Số liệu theo xã"
 NARRATIVES_SHEET = "Nội dung báo cáo"
-DATE_FORMAT = "DD/MM/YYYY"
-
-
-def _header(sheet: Worksheet, row: list[str]) -> None:
-    sheet.append(row)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-
-
-def _widths(sheet: Worksheet, widths: list[int]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def workbook(summary: Consolidated, area_name: str) -> bytes:
@@ -41,7 +28,7 @@ def workbook(summary: Consolidated, area_name: str) -> bytes:
     status.append([f"{overview.rule.title} — kỳ {overview.occurrence.label} — {area_name}"])
     status["A1"].font = Font(bold=True)
     status.append([f"Hạn: trước ngày {overview.occurrence.before:%d/%m/%Y}"])
-    _header(status, ["Đơn vị", "Tình trạng", "Ngày nộp"])
+    header_row(status, ["Đơn vị", "Tình trạng", "Ngày nộp"])
     for row in overview.rows:
         status.append(
             [
@@ -59,12 +46,14 @@ def workbook(summary: Consolidated, area_name: str) -> bytes:
         ("Chưa đến hạn", count.not_due), ("Tổng số đơn vị", count.total),
     ):  # fmt: skip
         status.append([label, value])
-    _widths(status, [34, 22, 14])
+    column_widths(status, [34, 22, 14])
 
     figures = book.create_sheet(FIGURES_SHEET)
     figures.append([f"Số liệu chỉ tiêu theo dõi tháng {summary.month:%m/%Y}, từ các báo cáo đã nộp"])
     figures["A1"].font = Font(bold=True)
-    _header(figures, ["Chỉ tiêu", "Ngưỡng", "Số xã báo cáo", "Tổng", "Bình quân", "Số xã dưới ngưỡng", "Bình quân đạt"])
+    header_row(
+        figures, ["Chỉ tiêu", "Ngưỡng", "Số xã báo cáo", "Tổng", "Bình quân", "Số xã dưới ngưỡng", "Bình quân đạt"]
+    )
     for f in summary.figures:
         figures.append(
             [
@@ -77,25 +66,25 @@ def workbook(summary: Consolidated, area_name: str) -> bytes:
                 None if f.average_met is None else ("Đạt" if f.average_met else "Chưa đạt"),
             ]
         )
-    _widths(figures, [60, 10, 14, 10, 12, 18, 14])
+    column_widths(figures, [60, 10, 14, 10, 12, 18, 14])
 
     by_unit = book.create_sheet(BY_UNIT_SHEET)
-    _header(by_unit, ["Đơn vị", *(i.name for i in summary.indicators)])
+    header_row(by_unit, ["Đơn vị", *(i.name for i in summary.indicators)])
     for row in overview.rows:
         cells: list[object] = [row.place.name]
         for indicator in summary.indicators:
             figure = summary.values.get((row.place.id, indicator.id))
             cells.append(figure.value if figure is not None else None)
         by_unit.append(cells)
-    _widths(by_unit, [34, *([18] * len(summary.indicators))])
+    column_widths(by_unit, [34, *([18] * len(summary.indicators))])
 
     narratives = book.create_sheet(NARRATIVES_SHEET)
-    _header(narratives, ["Mục", "Đơn vị", "Nội dung"])
+    header_row(narratives, ["Mục", "Đơn vị", "Nội dung"])
     for key, label in SECTIONS:
         for unit_name, text in summary.narratives.get(key, []):
             narratives.append([label, unit_name, text])
             narratives.cell(narratives.max_row, 3).alignment = Alignment(wrap_text=True, vertical="top")
-    _widths(narratives, [24, 28, 100])
+    column_widths(narratives, [24, 28, 100])
 
     buffer = io.BytesIO()
     book.save(buffer)
