@@ -18,6 +18,27 @@ from notifications.models import MessageStatus, OutboxMessage
 from notifications.rendering import sender_domain
 
 
+def queue_notice(
+    session: Session, user: User, *, subject: str, body: str, notice_key: str, now: dt.datetime, domain: str
+) -> None:
+    """Queue one e-mail to `user`, keyed by `notice_key` (unique: the same notice is never queued twice)."""
+    session.add(
+        OutboxMessage(
+            recipient_id=user.id,
+            to_address=user.email,
+            to_name=user.full_name,
+            status=MessageStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            message_id_header=f"<ntm.{uuid.uuid4().hex}@{domain}>",
+            subject=subject,
+            body=body,
+            notice_key=notice_key,
+            created_at=now,
+        )
+    )
+
+
 def reorganisation_notice_key(reorganisation: Reorganisation, user_id: int) -> str:
     return f"reorganisation:{reorganisation.id}:user:{user_id}"
 
@@ -45,23 +66,16 @@ def queue_reorganisation_notices(
             f"Xem việc của đồng chí: {base_url.rstrip('/')}/viec-cua-toi\n\n"
             "Thư này được gửi tự động từ hệ thống Hồ sơ nông thôn mới, xin đừng trả lời thư này.\n"
         )
-        session.add(
-            OutboxMessage(
-                recipient_id=user.id,
-                to_address=user.email,
-                to_name=user.full_name,
-                status=MessageStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                message_id_header=f"<ntm.{uuid.uuid4().hex}@{domain}>",
-                subject=(
-                    f"Sắp xếp đơn vị hành chính từ {reorganisation.effective_on:%d/%m/%Y}: "
-                    "thay đổi liên quan đến đồng chí"
-                ),
-                body=body,
-                notice_key=key,
-                created_at=now,
-            )
+        queue_notice(
+            session,
+            user,
+            subject=(
+                f"Sắp xếp đơn vị hành chính từ {reorganisation.effective_on:%d/%m/%Y}: thay đổi liên quan đến đồng chí"
+            ),
+            body=body,
+            notice_key=key,
+            now=now,
+            domain=domain,
         )
         queued += 1
     session.flush()

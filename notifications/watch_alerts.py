@@ -13,7 +13,6 @@ new one ("watch:<unit>:<indicator>:<first month below>") and so a new alert.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -23,7 +22,8 @@ from sqlalchemy.orm import Session, selectinload
 from dossiers.models import Department, RoleAssignment, Unit, User, WatchedValue, WatchEpisode
 from dossiers.planning.watch import month_label, owning_department_ids_for
 from dossiers.territory import load_whole_territory
-from notifications.models import MessageStatus, OutboxMessage
+from notifications.models import OutboxMessage
+from notifications.notices import queue_notice
 from notifications.obligations import department_label, unit_label
 from notifications.rendering import sender_domain
 from workflow.vocabulary import Role
@@ -90,20 +90,14 @@ def queue_watch_alerts(session: Session, now: dt.datetime, *, sender: str, base_
             key = watch_notice_key(episode, user.id)
             if key in known:
                 continue
-            session.add(
-                OutboxMessage(
-                    recipient_id=user.id,
-                    to_address=user.email,
-                    to_name=user.full_name,
-                    status=MessageStatus.PENDING.value,
-                    attempts=0,
-                    next_attempt_at=now,
-                    message_id_header=f"<ntm.{uuid.uuid4().hex}@{domain}>",
-                    subject=f"{episode.indicator.name} của {unit_label(episode.unit).lower()} dưới ngưỡng",
-                    body=_body(user, episode, value, owner_names, base_url),
-                    notice_key=key,
-                    created_at=now,
-                )
+            queue_notice(
+                session,
+                user,
+                subject=f"{episode.indicator.name} của {unit_label(episode.unit).lower()} dưới ngưỡng",
+                body=_body(user, episode, value, owner_names, base_url),
+                notice_key=key,
+                now=now,
+                domain=domain,
             )
             known.add(key)
             queued += 1
